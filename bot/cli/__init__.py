@@ -1,0 +1,70 @@
+"""The `fundbot` command line. Each command family lives in its own module."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from sqlalchemy.exc import OperationalError
+
+from bot.config import ConfigError
+from bot.context import Runtime
+from bot.errors import UserError
+from bot.i18n import _
+
+
+class FundbotGroup(click.Group):
+    """Turns known errors into one clear line on stderr instead of a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except ConfigError as exc:
+            raise click.ClickException(str(exc)) from None
+        except UserError as exc:
+            raise click.ClickException(str(exc)) from None
+        except OperationalError as exc:
+            detail = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+            message = _("Cannot use the database: %(detail)s", detail=detail)
+            raise click.ClickException(message) from None
+
+
+@click.group(cls=FundbotGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """fundbot: LINE repayment reminders and follow-up for community development funds."""
+    ctx.obj = LazyRuntime()
+
+
+class LazyRuntime:
+    """Builds the runtime on first use, so `--help` works without any settings."""
+
+    def __init__(self) -> None:
+        self._runtime: Runtime | None = None
+
+    def get(self) -> Runtime:
+        """The runtime, built from the environment the first time."""
+        if self._runtime is None:
+            self._runtime = Runtime.from_env()
+        return self._runtime
+
+
+pass_runtime = click.make_pass_decorator(LazyRuntime)
+
+
+def runtime_of(lazy: LazyRuntime) -> Runtime:
+    """The Runtime behind the lazy handle a command received."""
+    return lazy.get()
+
+
+def _register() -> None:
+    from bot.cli import arrears, db, identity, importer, relief, seed, serve, translate
+
+    for module in (db, importer, arrears, relief, seed, serve, identity, translate):
+        module.register(main)
+
+
+_register()
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,26 @@
+"""What every entry point (web app, CLI, scheduler) builds first: settings and a database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.config import Settings
+from bot.i18n import set_default_locale
+from models.base import Database
+
+
+@dataclass
+class Runtime:
+    """Settings plus the database they name."""
+
+    settings: Settings
+    db: Database = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.db = Database(self.settings.database_url)
+        set_default_locale(self.settings.locale)
+
+    @classmethod
+    def from_env(cls) -> Runtime:
+        """Read the environment and connect (lazily: no connection is made yet)."""
+        return cls(Settings.from_env())

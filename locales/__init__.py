@@ -1,0 +1,1 @@
+"""Babel catalogs: th (the default) and en."""

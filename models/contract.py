@@ -1,0 +1,113 @@
+"""Contracts (loans) and their installment schedules."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base, Money, Rate, UTCDateTime, utcnow
+from models.borrower import Borrower
+from models.fund import Fund
+from models.types import ContractStatus, Frequency, enum_type
+
+
+class Contract(Base):
+    """A loan: its terms, its borrower, the officer who follows it."""
+
+    __tablename__ = "contract"
+    __table_args__ = (UniqueConstraint("fund_id", "contract_no"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fund_id: Mapped[int] = mapped_column(ForeignKey("fund.id"), index=True)
+    contract_no: Mapped[str] = mapped_column(String(60), index=True)
+    borrower_id: Mapped[int] = mapped_column(ForeignKey("borrower.id"), index=True)
+    principal: Mapped[Decimal] = mapped_column(Money)
+    annual_interest_rate: Mapped[Decimal] = mapped_column(Rate, default=Decimal(0))
+    contract_date: Mapped[date] = mapped_column(Date)
+    first_due_date: Mapped[date] = mapped_column(Date)
+    installment_count: Mapped[int] = mapped_column(Integer)
+    frequency: Mapped[Frequency] = mapped_column(enum_type(Frequency, "frequency"))
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), index=True)
+    status: Mapped[ContractStatus] = mapped_column(
+        enum_type(ContractStatus, "contract_status"), default=ContractStatus.ACTIVE
+    )
+    # Schedule 1 is the original; each restructuring adds the next number.
+    schedule_no: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    fund: Mapped[Fund] = relationship()
+    borrower: Mapped[Borrower] = relationship(backref="contracts")
+    installments: Mapped[list[Installment]] = relationship(
+        back_populates="contract", order_by="(Installment.schedule_no, Installment.seq)"
+    )
+
+    @property
+    def current_installments(self) -> list[Installment]:
+        """The installments of the schedule in force (not superseded by a restructuring)."""
+        return [i for i in self.installments if i.superseded_on is None]
+
+    def __repr__(self) -> str:
+        return f"<Contract {self.contract_no}>"
+
+
+class Installment(Base):
+    """One installment: what falls due on a date, and what has been paid against it.
+
+    `principal_paid` and `interest_paid` are the sums of its allocations, kept here so the
+    current position needs no join; the arrears engine sums allocations for past dates.
+    """
+
+    __tablename__ = "installment"
+    __table_args__ = (
+        UniqueConstraint("contract_id", "schedule_no", "seq"),
+        Index("ix_installment_due", "due_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contract.id"), index=True)
+    schedule_no: Mapped[int] = mapped_column(Integer, default=1)
+    seq: Mapped[int] = mapped_column(Integer)
+    due_date: Mapped[date] = mapped_column(Date)
+    original_due_date: Mapped[date] = mapped_column(Date)
+    principal_due: Mapped[Decimal] = mapped_column(Money)
+    interest_due: Mapped[Decimal] = mapped_column(Money)
+    principal_paid: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
+    interest_paid: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
+    # The schedule this belongs to is in force from `effective_from` until `superseded_on`.
+    effective_from: Mapped[date] = mapped_column(Date)
+    superseded_on: Mapped[date | None] = mapped_column(Date)
+
+    contract: Mapped[Contract] = relationship(back_populates="installments")
+
+    @property
+    def amount_due(self) -> Decimal:
+        """Principal plus interest due."""
+        return self.principal_due + self.interest_due
+
+    @property
+    def amount_paid(self) -> Decimal:
+        """Principal plus interest paid so far."""
+        return self.principal_paid + self.interest_paid
+
+    @property
+    def remaining(self) -> Decimal:
+        """What is still to pay on this installment."""
+        return self.amount_due - self.amount_paid
+
+    def status(self, as_of: date) -> str:
+        """paid, partial, overdue, due (on its due date) or upcoming, as of a date."""
+        if self.superseded_on is not None and self.superseded_on <= as_of:
+            return "superseded"
+        if self.remaining <= 0:
+            return "paid"
+        if as_of > self.due_date:
+            return "overdue"
+        if as_of == self.due_date:
+            return "due"
+        return "partial" if self.amount_paid > 0 else "upcoming"
+
+    def __repr__(self) -> str:
+        return f"<Installment {self.contract_id}#{self.schedule_no}.{self.seq} {self.due_date}>"
