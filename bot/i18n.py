@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 from importlib import resources
 
@@ -107,5 +107,6 @@ def format_money(amount: Decimal, locale: str | None = None) -> str:
     if isinstance(amount, float):
         raise TypeError("money must be Decimal, never float")
     locale = normalize(locale or current_locale())
-    number = format_decimal(Decimal(amount), format="#,##0.00", locale="en")
+    rounded = Decimal(amount).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    number = format_decimal(rounded, format="#,##0.00", locale="en", decimal_quantization=False)
     return f"{number} บาท" if locale == "th" else f"THB {number}"
