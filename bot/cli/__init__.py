@@ -58,9 +58,19 @@ def runtime_of(lazy: LazyRuntime) -> Runtime:
 
 
 def _register() -> None:
-    from bot.cli import arrears, db, identity, importer, relief, seed, serve, translate
+    from bot.cli import (
+        arrears,
+        db,
+        identity,
+        importer,
+        relief,
+        scheduler,
+        seed,
+        serve,
+        translate,
+    )
 
-    for module in (db, importer, arrears, relief, seed, serve, identity, translate):
+    for module in (db, importer, arrears, relief, seed, serve, identity, scheduler, translate):
         module.register(main)
 
 

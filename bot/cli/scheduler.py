@@ -1,0 +1,53 @@
+"""`fundbot scheduler` (the one background process) and `fundbot dispatch` (send queued now)."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import click
+
+from bot.cli import pass_runtime, runtime_of
+from bot.errors import UserError
+from bot.i18n import _
+from scheduler.leader import LeaderLock
+
+
+@click.command("scheduler")
+@click.option("--wait", is_flag=True, help="Wait as a standby while another scheduler runs.")
+@pass_runtime
+def scheduler_command(lazy, wait: bool) -> None:
+    """Run the background jobs (queued LINE messages, unprocessed webhook events)."""
+    from scheduler.process import build_scheduler
+
+    runtime = runtime_of(lazy)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    lock = LeaderLock(runtime.db, runtime.settings.instance_path)
+    while not lock.acquire():
+        if not wait:
+            raise UserError(_("Another fundbot scheduler is already running."))
+        time.sleep(10)
+    click.echo(_("fundbot scheduler started; stop it with Ctrl+C."))
+    try:
+        build_scheduler(runtime).start()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
+        lock.release()
+
+
+@click.command("dispatch")
+@pass_runtime
+def dispatch_command(lazy) -> None:
+    """Send the queued LINE messages that are due, once."""
+    from bot.messaging import build_messenger
+
+    runtime = runtime_of(lazy)
+    sent = build_messenger(runtime).flush(runtime.db)
+    click.echo(_("%(count)d queued messages sent.", count=sent or 0))
+
+
+def register(main: click.Group) -> None:
+    """Add `scheduler` and `dispatch` to the command line."""
+    main.add_command(scheduler_command)
+    main.add_command(dispatch_command)

@@ -1,0 +1,1 @@
+"""Background work: the one scheduler process, its jobs, and the outbox dispatcher."""
