@@ -1,0 +1,301 @@
+"""Payments: recording, verifying, allocating to installments, and reversing them.
+
+Allocation rule: installments of the schedule in force, oldest due first; on each, interest
+before principal. What is left flows to the next installment even before it falls due
+(credit carried forward); beyond the whole remaining debt it stays on `payment.unallocated`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy.orm import Session
+
+from bot.errors import UserError
+from bot.i18n import _
+from models.audit import Actor, audit
+from models.contract import Contract, Installment
+from models.payment import Allocation, Payment
+from models.schedule import round_satang
+from models.types import ContractStatus, PaymentChannel, PaymentState
+
+ZERO = Decimal("0.00")
+
+
+def outstanding(contract: Contract) -> Decimal:
+    """Principal still owed on the schedule in force."""
+    return sum((i.principal_due - i.principal_paid for i in contract.current_installments), ZERO)
+
+
+def remaining_total(contract: Contract) -> Decimal:
+    """Principal and interest still owed on the schedule in force."""
+    return sum((i.remaining for i in contract.current_installments), ZERO)
+
+
+def open_installments(contract: Contract) -> list[Installment]:
+    """Installments in force that are not fully paid, oldest due first."""
+    pending = [i for i in contract.current_installments if i.remaining > 0]
+    return sorted(pending, key=lambda i: (i.due_date, i.seq))
+
+
+def record_payment(
+    session: Session,
+    actor: Actor,
+    contract: Contract,
+    amount: Decimal,
+    paid_on: date,
+    channel: PaymentChannel,
+    *,
+    state: PaymentState = PaymentState.CONFIRMED,
+    reference: str | None = None,
+    slip_path: str | None = None,
+    note: str | None = None,
+) -> Payment:
+    """Record money received; a confirmed payment is allocated at once, a pending one later."""
+    amount = round_satang(Decimal(amount))
+    if amount <= 0:
+        raise UserError(_("A payment must be more than zero baht"))
+    state = PaymentState(state)
+    if state not in (PaymentState.CONFIRMED, PaymentState.PENDING):
+        raise ValueError(f"a new payment is confirmed or pending, not {state}")
+    payment = Payment(
+        contract=contract,
+        amount=amount,
+        paid_on=paid_on,
+        channel=PaymentChannel(channel),
+        state=state,
+        unallocated=ZERO,
+        recorded_by=actor.name,
+        source=actor.source,
+        reference=reference,
+        slip_path=slip_path,
+        note=note,
+    )
+    session.add(payment)
+    session.flush()
+    before, after = _allocate_if_confirmed(session, actor, payment)
+    audit(
+        session,
+        actor,
+        "payment.record",
+        "payment",
+        payment.id,
+        before=before,
+        after={**_describe(payment), **(after or {})},
+    )
+    return payment
+
+
+def confirm_payment(session: Session, actor: Actor, payment: Payment) -> Payment:
+    """Accept a pending payment (its slip checked) and allocate it."""
+    _require_pending(payment)
+    payment.state = PaymentState.CONFIRMED
+    session.flush()
+    before, after = _allocate_if_confirmed(session, actor, payment)
+    audit(
+        session,
+        actor,
+        "payment.confirm",
+        "payment",
+        payment.id,
+        before={"state": PaymentState.PENDING, **(before or {})},
+        after={**_describe(payment), **(after or {})},
+    )
+    return payment
+
+
+def reject_payment(session: Session, actor: Actor, payment: Payment, reason: str) -> Payment:
+    """Refuse a pending payment (the slip did not match); nothing was allocated."""
+    _require_pending(payment)
+    payment.state = PaymentState.REJECTED
+    payment.note = _join_note(payment.note, reason)
+    session.flush()
+    audit(
+        session,
+        actor,
+        "payment.reject",
+        "payment",
+        payment.id,
+        before={"state": PaymentState.PENDING},
+        after={"state": payment.state, "reason": reason},
+    )
+    return payment
+
+
+def reverse_payment(session: Session, actor: Actor, payment: Payment, reason: str) -> Payment:
+    """Undo a confirmed payment with a new negative payment mirroring its allocations."""
+    if payment.reverses_id is not None:
+        raise UserError(_("A reversal cannot itself be reversed"))
+    if payment.state is PaymentState.REVERSED:
+        raise UserError(_("Payment %(id)d has already been reversed", id=payment.id))
+    if payment.state is not PaymentState.CONFIRMED:
+        raise UserError(_("Only a confirmed payment can be reversed; reject a pending one"))
+    contract = payment.contract
+    installments = [a.installment for a in payment.allocations]
+    if any(i.superseded_on is not None for i in installments):
+        # The new schedule was built from what this payment left owing; undoing it on the
+        # old schedule would silently drop the money from the debt.
+        raise UserError(
+            _(
+                "Payment %(id)d was allocated to a schedule since replaced by a restructuring; "
+                "it can no longer be reversed",
+                id=payment.id,
+            )
+        )
+    before = {"payment_state": payment.state, **_position(contract, installments)}
+    # The reversal keeps the original date: the money counts as never received, so the
+    # arrears on any past date come out as if the payment had not been recorded.
+    reversal = Payment(
+        contract=contract,
+        amount=-payment.amount,
+        paid_on=payment.paid_on,
+        channel=payment.channel,
+        state=PaymentState.CONFIRMED,
+        unallocated=-payment.unallocated,
+        recorded_by=actor.name,
+        source=actor.source,
+        reference=payment.reference,
+        note=reason,
+        reverses_id=payment.id,
+    )
+    session.add(reversal)
+    for original in list(payment.allocations):
+        installment = original.installment
+        installment.interest_paid -= original.interest
+        installment.principal_paid -= original.principal
+        session.add(
+            Allocation(
+                payment=reversal,
+                installment=installment,
+                contract_id=contract.id,
+                paid_on=original.paid_on,
+                principal=-original.principal,
+                interest=-original.interest,
+            )
+        )
+    payment.state = PaymentState.REVERSED
+    session.flush()
+    _update_status(session, actor, contract)
+    audit(
+        session,
+        actor,
+        "payment.reverse",
+        "payment",
+        payment.id,
+        before=before,
+        after={
+            "payment_state": payment.state,
+            "reversal_id": reversal.id,
+            "amount": reversal.amount,
+            "reason": reason,
+            **_position(contract, installments),
+        },
+    )
+    return reversal
+
+
+def _allocate_if_confirmed(
+    session: Session, actor: Actor, payment: Payment
+) -> tuple[dict | None, dict | None]:
+    """Allocate a confirmed payment; the installments' positions before and after."""
+    if payment.state is not PaymentState.CONFIRMED:
+        return None, None
+    contract = payment.contract
+    targets = open_installments(contract)
+    before = _position(contract, targets)
+    allocate(session, payment, targets)
+    session.flush()
+    _update_status(session, actor, contract)
+    touched = [a.installment for a in payment.allocations]
+    return before, _position(contract, touched)
+
+
+def allocate(session: Session, payment: Payment, targets: list[Installment]) -> None:
+    """Spread the payment over `targets` in order, interest first on each."""
+    left = payment.amount
+    for installment in targets:
+        if left <= 0:
+            break
+        interest = min(left, installment.interest_due - installment.interest_paid)
+        left -= interest
+        principal = min(left, installment.principal_due - installment.principal_paid)
+        left -= principal
+        if interest == 0 and principal == 0:
+            continue
+        installment.interest_paid += interest
+        installment.principal_paid += principal
+        session.add(
+            Allocation(
+                payment=payment,
+                installment=installment,
+                contract_id=payment.contract.id,
+                paid_on=payment.paid_on,
+                principal=principal,
+                interest=interest,
+            )
+        )
+    payment.unallocated = left
+
+
+def _update_status(session: Session, actor: Actor, contract: Contract) -> None:
+    """Paid off when nothing remains in force, active otherwise; audited when it changes."""
+    if contract.status is ContractStatus.CLOSED:
+        return
+    status = ContractStatus.PAID_OFF if remaining_total(contract) <= 0 else ContractStatus.ACTIVE
+    if status is contract.status:
+        return
+    audit(
+        session,
+        actor,
+        "contract.status",
+        "contract",
+        contract.id,
+        before={"status": contract.status},
+        after={"status": status},
+    )
+    contract.status = status
+
+
+def _position(contract: Contract, installments: list[Installment]) -> dict:
+    """What the audit log keeps of these installments and the contract."""
+    return {
+        "contract_status": contract.status,
+        "installments": [
+            {
+                "id": i.id,
+                "seq": i.seq,
+                "principal_paid": i.principal_paid,
+                "interest_paid": i.interest_paid,
+            }
+            for i in installments
+        ],
+    }
+
+
+def _describe(payment: Payment) -> dict:
+    """The payment as the audit log keeps it."""
+    return {
+        "contract_id": payment.contract_id,
+        "amount": payment.amount,
+        "paid_on": payment.paid_on,
+        "channel": payment.channel,
+        "state": payment.state,
+        "unallocated": payment.unallocated,
+        "reference": payment.reference,
+        "allocations": [
+            {"installment_id": a.installment_id, "interest": a.interest, "principal": a.principal}
+            for a in payment.allocations
+        ],
+    }
+
+
+def _require_pending(payment: Payment) -> None:
+    """Refuse to confirm or reject a payment that is not pending."""
+    if payment.state is not PaymentState.PENDING:
+        raise UserError(_("Payment %(id)d is not awaiting verification", id=payment.id))
+
+
+def _join_note(note: str | None, reason: str) -> str:
+    """The note with the reason added on its own line."""
+    return f"{note}\n{reason}" if note else reason

@@ -1,0 +1,252 @@
+"""Relief measures on a contract: moratorium (พักชำระหนี้) and restructuring (ปรับโครงสร้างหนี้)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.errors import UserError
+from bot.i18n import _
+from models.audit import Actor, audit
+from models.base import Rate
+from models.contract import Contract, Installment
+from models.ledger import ZERO, open_installments, outstanding
+from models.relief import ReliefMeasure
+from models.schedule import (
+    MONTHS_PER_PERIOD,
+    add_months,
+    build_schedule,
+    installments_for,
+)
+from models.types import ContractStatus, Frequency, ReliefKind
+
+# No real moratorium lasts this long; it stops a runaway loop on absurd dates.
+MAX_DEFERRAL_PERIODS = 1200
+
+
+def add_moratorium(
+    session: Session, actor: Actor, contract: Contract, *, round_no: int, start: date, end: date
+) -> ReliefMeasure:
+    """Defer the unpaid installments falling due in [start, end] past the end; no interest."""
+    if start > end:
+        raise UserError(_("The moratorium starts after it ends"))
+    if round_no < 1:
+        raise UserError(_("The moratorium round must be 1 or more"))
+    _require_open(contract)
+    if _has_round(session, contract, round_no):
+        raise UserError(
+            _(
+                "Moratorium round %(round)d is already recorded for contract %(contract)s",
+                round=round_no,
+                contract=contract.contract_no,
+            )
+        )
+    frequency = Frequency(contract.frequency)
+    # Everything unpaid from the start moves by the same whole number of periods, so the
+    # schedule keeps one installment per period after the moratorium.
+    deferred = [i for i in open_installments(contract) if i.due_date >= start]
+    periods = _periods_to_clear(deferred, start, end, frequency)
+    before = _due_dates(deferred) if periods else []
+    if periods:
+        for installment in deferred:
+            installment.due_date = _shifted(installment, periods, frequency)
+    measure = ReliefMeasure(
+        contract=contract,
+        kind=ReliefKind.MORATORIUM,
+        round_no=round_no,
+        start_date=start,
+        end_date=end,
+        terms={
+            "periods_deferred": periods,
+            "installments_deferred": len(deferred) if periods else 0,
+            "frequency": frequency.value,
+        },
+        recorded_by=actor.name,
+    )
+    session.add(measure)
+    session.flush()
+    audit(
+        session,
+        actor,
+        "relief.moratorium",
+        "contract",
+        contract.id,
+        before={"installments": before},
+        after={
+            "relief_id": measure.id,
+            "round_no": round_no,
+            "start": start,
+            "end": end,
+            "periods_deferred": periods,
+            "installments": _due_dates(deferred) if periods else [],
+        },
+    )
+    return measure
+
+
+def restructure(
+    session: Session,
+    actor: Actor,
+    contract: Contract,
+    *,
+    installments: int,
+    first_due: date,
+    rate: Decimal | None = None,
+    frequency: Frequency | None = None,
+    effective: date,
+) -> ReliefMeasure:
+    """Replace what remains of the schedule in force with a new one; the old stays as history."""
+    if installments < 1:
+        raise UserError(_("A new schedule needs at least one installment"))
+    if first_due < effective:
+        raise UserError(_("The first new installment falls due before the restructuring"))
+    if effective < contract.contract_date:
+        raise UserError(_("The restructuring takes effect before the contract date"))
+    rate = contract.annual_interest_rate if rate is None else Decimal(rate)
+    if rate < 0:
+        raise UserError(_("The interest rate cannot be negative"))
+    frequency = Frequency(frequency or contract.frequency)
+    _require_open(contract)
+
+    principal = outstanding(contract)
+    if principal <= 0:
+        raise UserError(
+            _(
+                "Contract %(contract)s has no principal left to restructure",
+                contract=contract.contract_no,
+            )
+        )
+    superseded = open_installments(contract)
+    # Interest that fell due before the restructuring and was not paid is not forgiven:
+    # it is carried onto the first new installment. Interest not yet due is dropped; the
+    # new schedule charges interest on the outstanding principal from here on.
+    carried = sum(
+        (i.interest_due - i.interest_paid for i in superseded if i.due_date <= effective), ZERO
+    )
+    before = {
+        "schedule_no": contract.schedule_no,
+        "annual_interest_rate": rate_text(contract.annual_interest_rate),
+        "frequency": contract.frequency,
+        "installment_count": contract.installment_count,
+        "outstanding_principal": principal,
+        "superseded_installments": [i.id for i in superseded],
+    }
+    for installment in superseded:
+        # Paid parts stay on the old installment; only what was unpaid moves on.
+        installment.superseded_on = effective
+
+    lines = build_schedule(principal, rate, first_due, installments, frequency)
+    schedule_no = contract.schedule_no + 1
+    new_rows = installments_for(lines, schedule_no=schedule_no, effective_from=effective)
+    new_rows[0].interest_due += carried
+    contract.installments.extend(new_rows)
+    contract.schedule_no = schedule_no
+    contract.annual_interest_rate = rate
+    contract.frequency = frequency
+    contract.installment_count = installments
+
+    terms = {
+        "schedule_no": schedule_no,
+        "installments": installments,
+        "first_due": first_due.isoformat(),
+        "annual_interest_rate": rate_text(rate),
+        "frequency": frequency.value,
+        "principal": f"{principal:.2f}",
+        "carried_interest": f"{carried:.2f}",
+    }
+    measure = ReliefMeasure(
+        contract=contract,
+        kind=ReliefKind.RESTRUCTURING,
+        start_date=effective,
+        terms=terms,
+        recorded_by=actor.name,
+    )
+    session.add(measure)
+    session.flush()
+    audit(
+        session,
+        actor,
+        "relief.restructure",
+        "contract",
+        contract.id,
+        before=before,
+        after={"relief_id": measure.id, "effective": effective, **terms},
+    )
+    return measure
+
+
+def rate_text(rate: Decimal) -> str:
+    """A rate as people write it: "12", "7.5", "0"."""
+    return format(Decimal(rate).quantize(Rate.SCALE).normalize(), "f")
+
+
+def _require_open(contract: Contract) -> None:
+    """Refuse relief on a contract that is paid off or closed."""
+    if contract.status is not ContractStatus.ACTIVE:
+        raise UserError(
+            _(
+                "Contract %(contract)s is not active (it is paid off or closed)",
+                contract=contract.contract_no,
+            )
+        )
+
+
+def _has_round(session: Session, contract: Contract, round_no: int) -> bool:
+    """True when this moratorium round is already recorded."""
+    query = select(ReliefMeasure.id).where(
+        ReliefMeasure.contract_id == contract.id,
+        ReliefMeasure.kind == ReliefKind.MORATORIUM,
+        ReliefMeasure.round_no == round_no,
+    )
+    return session.scalar(query) is not None
+
+
+def _periods_to_clear(
+    deferred: list[Installment], start: date, end: date, frequency: Frequency
+) -> int:
+    """The fewest whole periods that move every deferred installment out of [start, end]."""
+    if not deferred or deferred[0].due_date > end:
+        return 0
+    # The earliest one is the last to leave the window when all move together.
+    earliest = deferred[0]
+    for periods in range(1, MAX_DEFERRAL_PERIODS + 1):
+        if _shifted(earliest, periods, frequency) > end:
+            return periods
+    raise UserError(_("The moratorium is too long"))
+
+
+def _shifted(installment: Installment, periods: int, frequency: Frequency) -> date:
+    """The due date moved by whole periods, counted from its schedule's first due date.
+
+    Every date of a schedule is its first date plus whole months, so counting from there
+    keeps month-end dates: 28 Feb in a schedule starting 31 Jan moves to 31 Mar, not 28 Mar.
+    """
+    anchor = _schedule_start(installment)
+    due = installment.due_date
+    months_so_far = (due.year - anchor.year) * 12 + due.month - anchor.month
+    return add_months(anchor, months_so_far + periods * MONTHS_PER_PERIOD[frequency])
+
+
+def _schedule_start(installment: Installment) -> date:
+    """The first due date of the installment's schedule, as it was built."""
+    for other in installment.contract.installments:
+        if other.schedule_no == installment.schedule_no and other.seq == 1:
+            return other.original_due_date
+    return installment.original_due_date
+
+
+def _due_dates(installments: list[Installment]) -> list[dict]:
+    """The due dates of installments, as the audit log keeps them."""
+    return [
+        {
+            "id": i.id,
+            "schedule_no": i.schedule_no,
+            "seq": i.seq,
+            "due_date": i.due_date,
+            "original_due_date": i.original_due_date,
+        }
+        for i in installments
+    ]
