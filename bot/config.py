@@ -14,6 +14,7 @@ from sqlalchemy.exc import ArgumentError
 
 SUPPORTED_LOCALES = ("th", "en")
 LINE_API_DEFAULT = "https://api.line.me"
+LINE_API_DATA_DEFAULT = "https://api-data.line.me"
 
 
 class ConfigError(Exception):
@@ -33,6 +34,8 @@ class Settings:
     line_channel_secret: str | None
     line_channel_access_token: str | None
     line_api_base_url: str
+    # Message content (images users send) comes from a second host.
+    line_api_data_url: str = LINE_API_DATA_DEFAULT
 
     @property
     def line_configured(self) -> bool:
@@ -56,6 +59,9 @@ class Settings:
             line_channel_secret=environ.get("LINE_CHANNEL_SECRET") or None,
             line_channel_access_token=environ.get("LINE_CHANNEL_ACCESS_TOKEN") or None,
             line_api_base_url=_base_url(environ.get("LINE_API_BASE_URL", LINE_API_DEFAULT)),
+            line_api_data_url=_base_url(
+                environ.get("LINE_API_DATA_URL", LINE_API_DATA_DEFAULT), "LINE_API_DATA_URL"
+            ),
         )
 
 
@@ -90,10 +96,10 @@ def _locale(value: str) -> str:
     return value
 
 
-def _base_url(value: str) -> str:
+def _base_url(value: str, name: str = "LINE_API_BASE_URL") -> str:
     value = value.strip().rstrip("/")
     if not value.startswith(("http://", "https://")):
-        raise ConfigError(f"LINE_API_BASE_URL must start with http:// or https://, not {value!r}")
+        raise ConfigError(f"{name} must start with http:// or https://, not {value!r}")
     return value
 
 

@@ -157,3 +157,24 @@ def cli(env, monkeypatch):
         return runner.invoke(main, list(args), input=input, catch_exceptions=False)
 
     return run
+
+
+@pytest.fixture
+def fake_line():
+    """A fake LINE Messaging API on loopback (tests/fakeline.py), stopped after the test."""
+    from tests.fakeline import FakeLine
+
+    with FakeLine(access_token="test-token") as fake:
+        yield fake
+
+
+@pytest.fixture
+def line_env(env, fake_line) -> dict[str, str]:
+    """`env` with LINE credentials, pointing the LINE client at the fake server."""
+    return {
+        **env,
+        "LINE_CHANNEL_SECRET": "test-channel-secret",
+        "LINE_CHANNEL_ACCESS_TOKEN": "test-token",
+        "LINE_API_BASE_URL": fake_line.url,
+        "LINE_API_DATA_URL": fake_line.url,
+    }

@@ -1,0 +1,282 @@
+"""The one wrapper of line-bot-sdk v3 messaging: every request fundbot makes to LINE passes here.
+
+Calls answer with a SendResult instead of raising, so callers decide between "sent", "try
+again later" and "give up" from one value. Pushes and multicasts carry X-Line-Retry-Key: a
+request LINE already accepted answers 409 and counts as sent, so a retry never sends twice.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import urllib3
+from linebot.v3.messaging import (
+    ApiClient,
+    ApiException,
+    Configuration,
+    MessagingApi,
+    MessagingApiBlob,
+    MulticastRequest,
+    PushMessageRequest,
+    ReplyMessageRequest,
+)
+
+from bot.config import LINE_API_DATA_DEFAULT, LINE_API_DEFAULT, Settings
+from bot.line_messages import split_for_line
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT = 5.0
+MULTICAST_IDS = 500
+_NETWORK_ERRORS = (urllib3.exceptions.HTTPError, OSError)
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """What LINE answered to one send (or what went wrong on the way)."""
+
+    ok: bool
+    status: int | None = None
+    request_id: str | None = None
+    error_message: str | None = None
+    retryable: bool = False
+    quota_exhausted: bool = False
+    # LINE had accepted this retry key before: sent, by an earlier attempt.
+    duplicate: bool = False
+
+    @property
+    def invalid_reply_token(self) -> bool:
+        """LINE refused the reply token: expired (about a minute) or already used."""
+        return self.status == 400 and "invalid reply token" in (self.error_message or "").lower()
+
+
+@dataclass(frozen=True)
+class QuotaStatus:
+    """This month's message quota: the limit (None when unlimited) and what is used."""
+
+    limit: int | None
+    used: int
+
+    @property
+    def remaining(self) -> int | None:
+        """Messages left this month, or None when there is no limit."""
+        return None if self.limit is None else max(self.limit - self.used, 0)
+
+
+class LineError(Exception):
+    """A read from LINE (content, quota) failed; `result` says how."""
+
+    def __init__(self, result: SendResult) -> None:
+        super().__init__(result.error_message or f"LINE answered {result.status}")
+        self.result = result
+
+
+def derived_retry_key(retry_key: str, *part: int) -> str:
+    """The retry key of one request of a split send; the first request keeps the row's own."""
+    if not any(part):
+        return retry_key
+    return str(uuid.uuid5(uuid.UUID(retry_key), ":".join(str(p) for p in part)))
+
+
+class LineClient:
+    """Messaging API calls with timeouts; no retries here (the outbox retries with its keys)."""
+
+    def __init__(
+        self,
+        access_token: str,
+        base_url: str = LINE_API_DEFAULT,
+        data_url: str = LINE_API_DATA_DEFAULT,
+        timeout: float = DEFAULT_TIMEOUT,
+    ) -> None:
+        self.timeout = timeout
+        self._api_client = ApiClient(_configuration(base_url, access_token))
+        self._data_client = ApiClient(_configuration(data_url, access_token))
+        self._api = MessagingApi(self._api_client)
+        self._blob = MessagingApiBlob(self._data_client)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, timeout: float = DEFAULT_TIMEOUT) -> LineClient:
+        """A client for the channel and hosts the settings name."""
+        if not settings.line_channel_access_token:
+            raise ValueError("LINE_CHANNEL_ACCESS_TOKEN is not set")
+        return cls(
+            settings.line_channel_access_token,
+            settings.line_api_base_url,
+            settings.line_api_data_url,
+            timeout,
+        )
+
+    def reply_message(self, reply_token: str, messages: list[dict]) -> SendResult:
+        """Reply with up to 5 messages; free, but the token works once, within about a minute."""
+        return self._send(
+            lambda: self._api.reply_message_with_http_info(
+                ReplyMessageRequest.from_dict({"replyToken": reply_token, "messages": messages}),
+                _request_timeout=self.timeout,
+            )
+        )
+
+    def push_message(self, to: str, messages: list[dict], retry_key: str) -> SendResult:
+        """Push to one user, group or room; more than 5 messages go as several requests."""
+        results = []
+        for index, batch in enumerate(split_for_line(messages)):
+            key = derived_retry_key(retry_key, index)
+            result = self._send(
+                lambda batch=batch, key=key: self._api.push_message_with_http_info(
+                    PushMessageRequest.from_dict({"to": to, "messages": batch}),
+                    x_line_retry_key=key,
+                    _request_timeout=self.timeout,
+                )
+            )
+            if not result.ok:
+                return result
+            results.append(result)
+        return _combined(results)
+
+    def multicast(self, to: list[str], messages: list[dict], retry_key: str) -> SendResult:
+        """Send to many users, 500 ids a request, each request with its own derived retry key."""
+        results = []
+        for chunk_index, start in enumerate(range(0, len(to), MULTICAST_IDS)):
+            chunk = to[start : start + MULTICAST_IDS]
+            for batch_index, batch in enumerate(split_for_line(messages)):
+                key = derived_retry_key(retry_key, chunk_index, batch_index)
+                result = self._send(
+                    lambda chunk=chunk, batch=batch, key=key: self._api.multicast_with_http_info(
+                        MulticastRequest.from_dict({"to": chunk, "messages": batch}),
+                        x_line_retry_key=key,
+                        _request_timeout=self.timeout,
+                    )
+                )
+                if not result.ok:
+                    return result
+                results.append(result)
+        return _combined(results)
+
+    def get_profile(self, user_id: str) -> dict | None:
+        """The user's profile as LINE's JSON (displayName, language...), or None if unknown."""
+        try:
+            profile = self._api.get_profile(user_id, _request_timeout=self.timeout)
+        except (ApiException, *_NETWORK_ERRORS) as exc:
+            log.warning("LINE profile of %s: %s", user_id, _failure(exc).error_message)
+            return None
+        return profile.to_dict()
+
+    def get_group_member_count(self, group_id: str) -> int | None:
+        """How many people are in a group (the bot not counted), or None if LINE won't say."""
+        try:
+            answer = self._api.get_group_member_count(group_id, _request_timeout=self.timeout)
+        except (ApiException, *_NETWORK_ERRORS) as exc:
+            log.warning("LINE member count of %s: %s", group_id, _failure(exc).error_message)
+            return None
+        return answer.count
+
+    def get_message_content(self, message_id: str) -> bytes:
+        """The bytes of an image (or other file) a user sent; raises LineError."""
+        try:
+            return bytes(self._blob.get_message_content(message_id, _request_timeout=self.timeout))
+        except (ApiException, *_NETWORK_ERRORS) as exc:
+            raise LineError(_failure(exc)) from exc
+
+    def get_message_quota(self) -> QuotaStatus:
+        """This month's limit and consumption; raises LineError."""
+        try:
+            quota = self._api.get_message_quota(_request_timeout=self.timeout)
+            usage = self._api.get_message_quota_consumption(_request_timeout=self.timeout)
+        except (ApiException, *_NETWORK_ERRORS) as exc:
+            raise LineError(_failure(exc)) from exc
+        limited = str(getattr(quota.type, "value", quota.type)) == "limited"
+        return QuotaStatus(limit=quota.value if limited else None, used=usage.total_usage)
+
+    def close(self) -> None:
+        """Close pooled connections."""
+        for client in (self._api_client, self._data_client):
+            client.rest_client.pool_manager.clear()
+            client.close()
+
+    def _send(self, call: Callable[[], Any]) -> SendResult:
+        try:
+            response = call()
+        except ValueError as exc:
+            # The SDK's models refused a message before anything was sent.
+            return SendResult(ok=False, error_message=f"invalid message: {exc}")
+        except (ApiException, *_NETWORK_ERRORS) as exc:
+            return _failure(exc)
+        return SendResult(
+            ok=True,
+            status=response.status_code,
+            request_id=(response.headers or {}).get("x-line-request-id"),
+        )
+
+
+def _configuration(host: str, access_token: str) -> Configuration:
+    configuration = Configuration(host=host, access_token=access_token)
+    # urllib3 would quietly retry a refused connection; the outbox decides about retries.
+    configuration.retries = 0
+    return configuration
+
+
+def _failure(exc: BaseException) -> SendResult:
+    """Sort a failed call into sent-before, retry later, monthly quota or give up."""
+    if not isinstance(exc, ApiException) or not exc.status:
+        return SendResult(ok=False, error_message=_describe(exc), retryable=True)
+    status = exc.status
+    headers = exc.headers or {}
+    message = _error_message(exc.body) or exc.reason or f"HTTP {status}"
+    if status == 409 and "retry key is already accepted" in message.lower():
+        return SendResult(
+            ok=True,
+            status=status,
+            request_id=headers.get("x-line-accepted-request-id"),
+            duplicate=True,
+        )
+    quota = status == 429 and "monthly limit" in message.lower()
+    return SendResult(
+        ok=False,
+        status=status,
+        request_id=headers.get("x-line-request-id"),
+        error_message=message,
+        retryable=(status == 429 and not quota) or status >= 500,
+        quota_exhausted=quota,
+    )
+
+
+def _error_message(body: Any) -> str | None:
+    """LINE's error JSON as one line: the message, then each detail."""
+    if isinstance(body, bytes | bytearray):
+        body = body.decode("utf-8", "replace")
+    try:
+        data = json.loads(body) if body else None
+    except ValueError:
+        return str(body)[:500]
+    if not isinstance(data, dict) or not data.get("message"):
+        return None
+    details = [
+        f"{d.get('property')}: {d.get('message')}" if d.get("property") else str(d.get("message"))
+        for d in data.get("details") or []
+        if isinstance(d, dict)
+    ]
+    return data["message"] + (f" ({'; '.join(details)})" if details else "")
+
+
+def _describe(exc: BaseException) -> str:
+    # urllib3 wraps the cause (a timeout, a refused connection) in MaxRetryError.
+    cause = getattr(exc, "reason", None)
+    if not isinstance(cause, BaseException):
+        cause = exc
+    return " ".join(f"{type(cause).__name__}: {cause}".split())[:500]
+
+
+def _combined(results: list[SendResult]) -> SendResult:
+    """Several accepted requests as one result (the first request id names them)."""
+    if not results:
+        return SendResult(ok=False, error_message="nothing to send")
+    return SendResult(
+        ok=True,
+        status=results[0].status,
+        request_id=results[0].request_id,
+        duplicate=all(r.duplicate for r in results),
+    )

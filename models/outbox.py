@@ -1,0 +1,125 @@
+"""The outbox: every push and multicast waits here until LINE has accepted it exactly once."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import JSON, Index, Integer, String, Text, UniqueConstraint, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from models.base import Base, UTCDateTime, utcnow
+
+
+class OutboxStatus(StrEnum):
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class OutboxKind(StrEnum):
+    PUSH = "push"
+    MULTICAST = "multicast"
+
+
+def new_retry_key() -> str:
+    """A fresh X-Line-Retry-Key (a UUID in hexadecimal form, as LINE asks)."""
+    return str(uuid.uuid4())
+
+
+class OutboxMessage(Base):
+    """One logical message to one chat (push) or to many users (multicast)."""
+
+    __tablename__ = "outbox_message"
+    __table_args__ = (
+        UniqueConstraint("dedupe_key"),
+        Index("ix_outbox_message_due", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # One row per logical message, e.g. "balance:<event id>", "reminder:<borrower>:<date>".
+    dedupe_key: Mapped[str] = mapped_column(String(200))
+    # Generated once at insert and never changed: LINE drops a repeat within 24 hours.
+    retry_key: Mapped[str] = mapped_column(String(36), default=new_retry_key)
+    kind: Mapped[str] = mapped_column(String(12), default=OutboxKind.PUSH)
+    recipients: Mapped[list[str]] = mapped_column(JSON)
+    messages: Mapped[list[dict]] = mapped_column(JSON)
+    priority: Mapped[int] = mapped_column(Integer, default=5)
+    status: Mapped[str] = mapped_column(String(12), default=OutboxStatus.QUEUED)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A lease: a sender that dies mid-send leaves a row another sender may take after this.
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    line_request_id: Mapped[str | None] = mapped_column(String(64))
+    # Messages counted against the monthly quota: one per recipient, a group's member count.
+    cost: Mapped[int] = mapped_column(Integer, default=1)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<OutboxMessage {self.id} {self.kind} {self.status} {self.dedupe_key}>"
+
+
+class QuotaBlock(Base):
+    """LINE answered "monthly limit": pushes wait until the month turns or the quota grows."""
+
+    __tablename__ = "outbox_quota_block"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The month (Asia/Bangkok, "2026-03") whose quota ran out.
+    month: Mapped[str] = mapped_column(String(7), index=True)
+    blocked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    message: Mapped[str] = mapped_column(Text)
+    # When the dispatcher last asked LINE whether the quota has room again.
+    checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+def enqueue(
+    session: Session,
+    kind: str,
+    recipients: list[str],
+    messages: list[dict],
+    dedupe_key: str,
+    priority: int = 5,
+) -> OutboxMessage | None:
+    """Queue a message in the caller's transaction, once per dedupe_key.
+
+    A key already queued (now or by a concurrent transaction) returns the existing row
+    untouched. Nothing to send, or nobody to send it to, returns None.
+    """
+    if not messages or not recipients:
+        return None
+    existing = _by_key(session, dedupe_key)
+    if existing is not None:
+        return existing
+    values = {
+        "dedupe_key": dedupe_key,
+        "retry_key": new_retry_key(),
+        "kind": str(kind),
+        "recipients": list(recipients),
+        "messages": list(messages),
+        "priority": priority,
+        "status": str(OutboxStatus.QUEUED),
+        "attempts": 0,
+        "next_attempt_at": utcnow(),
+        "cost": len(recipients) if kind == OutboxKind.MULTICAST else 1,
+        "created_at": utcnow(),
+    }
+    # ON CONFLICT DO NOTHING: a concurrent insert of the same key is no error, so the
+    # caller's transaction (and its own changes) carries on.
+    insert = _INSERTS[session.get_bind().dialect.name]
+    session.execute(insert(OutboxMessage).values(values).on_conflict_do_nothing())
+    return _by_key(session, dedupe_key)
+
+
+def _by_key(session: Session, dedupe_key: str) -> OutboxMessage | None:
+    return session.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key))
+
+
+_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}

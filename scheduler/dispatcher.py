@@ -1,0 +1,276 @@
+"""Sends the outbox: claims due rows, pushes each once with its retry key, records the answer.
+
+Several processes may dispatch at once. A row is claimed with a lease (status "sending" until
+claimed_until); PostgreSQL claims with SELECT ... FOR UPDATE SKIP LOCKED, SQLite with a single
+UPDATE (it has one writer at a time). A sender that dies mid-send leaves a row that is claimed
+again once its lease runs out; LINE answers the repeat with 409 because the retry key is the
+row's own, so the message still arrives once.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, or_, select, update
+
+from bot.line_client import LineError, SendResult
+from bot.line_messages import split_for_line
+from models.base import Database, utcnow
+from models.outbox import OutboxKind, OutboxMessage, OutboxStatus, QuotaBlock
+
+if TYPE_CHECKING:
+    from bot.messaging import Transport
+
+log = logging.getLogger(__name__)
+
+BANGKOK = ZoneInfo("Asia/Bangkok")
+BASE_DELAY = timedelta(seconds=2)
+MAX_DELAY = timedelta(minutes=10)
+# LINE remembers a retry key for 24 hours; retrying later could deliver a message twice.
+RETRY_WINDOW = timedelta(hours=12)
+LEASE = timedelta(minutes=5)
+QUOTA_RECHECK = timedelta(minutes=10)
+CLAIM_BATCH = 10
+
+
+@dataclass
+class DispatchReport:
+    """What one dispatch run did."""
+
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+    cost: int = 0  # messages counted against the monthly quota
+    quota_blocked: bool = False
+
+
+def dispatch(
+    db: Database, transport: Transport, *, now: datetime | None = None, limit: int = 100
+) -> DispatchReport:
+    """Send up to `limit` due rows, most urgent (lowest priority number) first."""
+    report = DispatchReport()
+    if quota_blocked(db, now=now) and not _quota_recovered(db, transport, now or utcnow()):
+        report.quota_blocked = True
+        return report
+    seen: list[int] = []
+    while len(seen) < limit:
+        moment = now or utcnow()
+        claimed = _claim(db, moment, min(CLAIM_BATCH, limit - len(seen)), seen)
+        if not claimed:
+            break
+        seen.extend(claimed)
+        for position, row_id in enumerate(claimed):
+            if not _send(db, transport, row_id, now or utcnow(), report):
+                _release(db, claimed[position + 1 :])
+                report.quota_blocked = True
+                return report
+    return report
+
+
+def quota_blocked(db: Database, *, now: datetime | None = None) -> bool:
+    """True while LINE's last answer this month (Asia/Bangkok) was "monthly limit"."""
+    with db.session() as session:
+        block = session.scalar(
+            select(QuotaBlock.id).where(
+                QuotaBlock.month == _month(now or utcnow()), QuotaBlock.cleared_at.is_(None)
+            )
+        )
+    return block is not None
+
+
+def backoff(attempts: int, rng: random.Random | None = None) -> timedelta:
+    """Full-jitter exponential backoff: anywhere up to 2 s doubling per attempt, 10 min at most."""
+    doublings = min(max(attempts - 1, 0), 30)  # past 30 the cap has long been reached
+    ceiling = min(MAX_DELAY, BASE_DELAY * 2**doublings)
+    return timedelta(seconds=(rng or random).uniform(0, ceiling.total_seconds()))
+
+
+def _claimable(now: datetime):
+    lease_expired = and_(
+        OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.claimed_until < now
+    )
+    return and_(
+        or_(OutboxMessage.status == OutboxStatus.QUEUED, lease_expired),
+        OutboxMessage.next_attempt_at <= now,
+    )
+
+
+def _claim(db: Database, now: datetime, count: int, seen: list[int]) -> list[int]:
+    """Mark up to `count` due rows as ours for a lease; their ids in sending order."""
+    order = (OutboxMessage.priority, OutboxMessage.next_attempt_at, OutboxMessage.id)
+    due = (
+        select(OutboxMessage.id)
+        .where(_claimable(now), OutboxMessage.id.not_in(seen))
+        .order_by(*order)
+        .limit(count)
+    )
+    claim = update(OutboxMessage).values(status=OutboxStatus.SENDING, claimed_until=now + LEASE)
+    with db.session() as session:
+        if db.is_sqlite:
+            ids = session.scalars(
+                claim.where(OutboxMessage.id.in_(due.scalar_subquery()), _claimable(now))
+                .returning(OutboxMessage.id)
+                .execution_options(synchronize_session=False)
+            ).all()
+        else:
+            ids = session.scalars(due.with_for_update(skip_locked=True)).all()
+            if ids:
+                session.execute(
+                    claim.where(OutboxMessage.id.in_(ids)).execution_options(
+                        synchronize_session=False
+                    )
+                )
+        if not ids:
+            return []
+        return list(
+            session.scalars(
+                select(OutboxMessage.id).where(OutboxMessage.id.in_(ids)).order_by(*order)
+            )
+        )
+
+
+def _send(db: Database, transport: Transport, row_id: int, now: datetime, report) -> bool:
+    """Send one claimed row and record LINE's answer; False when the monthly quota ran out."""
+    with db.session() as session:
+        row = session.get(OutboxMessage, row_id)
+        if row is None:
+            return True
+        kind, recipients, messages = row.kind, list(row.recipients), list(row.messages)
+        retry_key = row.retry_key
+    # No transaction is open while we wait for LINE.
+    cost = _cost(transport, kind, recipients, messages)
+    try:
+        if kind == OutboxKind.MULTICAST:
+            result = transport.multicast(recipients, messages, retry_key)
+        else:
+            result = transport.push(recipients[0], messages, retry_key)
+    except Exception as exc:  # noqa: BLE001 - a transport bug must not strand the row
+        log.exception("outbox #%d: the transport failed", row_id)
+        result = SendResult(ok=False, error_message=f"{type(exc).__name__}: {exc}", retryable=True)
+    with db.session() as session:
+        row = session.get(OutboxMessage, row_id, with_for_update=not db.is_sqlite)
+        if row is None or row.status != OutboxStatus.SENDING:
+            # Our lease ran out and another sender finished the row; its answer stands.
+            return True
+        _record(session, row, result, cost, now, report)
+    return not result.quota_exhausted
+
+
+def _record(session, row: OutboxMessage, result: SendResult, cost: int, now, report) -> None:
+    row.claimed_until = None
+    if result.quota_exhausted:
+        row.status = OutboxStatus.QUEUED
+        row.last_error = result.error_message
+        session.add(QuotaBlock(month=_month(now), blocked_at=now, message=result.error_message))
+        log.warning("outbox #%d: %s; pushing stops until the quota allows", row.id, row.last_error)
+        return
+    row.attempts += 1
+    # The retry window runs from the first request LINE may have accepted.
+    row.first_attempt_at = row.first_attempt_at or now
+    if result.ok:
+        row.status = OutboxStatus.SENT
+        row.sent_at = now
+        row.line_request_id = result.request_id
+        row.cost = cost
+        row.last_error = None
+        report.sent += 1
+        report.cost += cost
+        note = " (accepted by an earlier attempt)" if result.duplicate else ""
+        log.info(
+            "outbox #%d %s to %s: sent, cost %d message(s), request %s%s",
+            row.id,
+            row.kind,
+            _recipients(row),
+            cost,
+            result.request_id,
+            note,
+        )
+        return
+    row.last_error = f"{result.status or ''} {result.error_message or ''}".strip()
+    if result.retryable and now - row.first_attempt_at < RETRY_WINDOW:
+        row.status = OutboxStatus.QUEUED
+        row.next_attempt_at = now + backoff(row.attempts)
+        report.retrying += 1
+        log.warning(
+            "outbox #%d: %s; attempt %d, next at %s",
+            row.id,
+            row.last_error,
+            row.attempts,
+            row.next_attempt_at.isoformat(),
+        )
+        return
+    row.status = OutboxStatus.FAILED
+    report.failed += 1
+    log.error("outbox #%d to %s failed: %s", row.id, _recipients(row), row.last_error)
+
+
+def _cost(transport: Transport, kind: str, recipients: list[str], messages: list[dict]) -> int:
+    """Messages LINE counts: one per recipient and request; a group counts its members."""
+    requests = max(len(split_for_line(messages)), 1)
+    if kind == OutboxKind.MULTICAST:
+        return len(recipients) * requests
+    to = recipients[0]
+    members = None
+    if to.startswith("C"):
+        try:
+            members = transport.group_member_count(to)
+        except LineError:
+            members = None
+    return (members or 1) * requests
+
+
+def _quota_recovered(db: Database, transport: Transport, now: datetime) -> bool:
+    """Whether LINE's quota has room again (more was bought); asks at most every 10 minutes."""
+    with db.session() as session:
+        blocks = session.scalars(
+            select(QuotaBlock).where(
+                QuotaBlock.month == _month(now), QuotaBlock.cleared_at.is_(None)
+            )
+        ).all()
+        if any(now - (b.checked_at or b.blocked_at) < QUOTA_RECHECK for b in blocks):
+            return False
+        for block in blocks:
+            block.checked_at = now
+    try:
+        quota = transport.quota()
+    except LineError as exc:
+        log.warning("quota check failed: %s", exc)
+        return False
+    if quota.remaining == 0:
+        return False
+    with db.session() as session:
+        session.execute(
+            update(QuotaBlock)
+            .where(QuotaBlock.month == _month(now), QuotaBlock.cleared_at.is_(None))
+            .values(cleared_at=now)
+        )
+    log.info("LINE quota has room again (%s of %s used): pushing resumes", quota.used, quota.limit)
+    return True
+
+
+def _release(db: Database, ids: list[int]) -> None:
+    """Give claimed rows back to the queue unsent."""
+    if not ids:
+        return
+    with db.session() as session:
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(ids), OutboxMessage.status == OutboxStatus.SENDING)
+            .values(status=OutboxStatus.QUEUED, claimed_until=None)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _month(moment: datetime) -> str:
+    return moment.astimezone(BANGKOK).strftime("%Y-%m")
+
+
+def _recipients(row: OutboxMessage) -> str:
+    if len(row.recipients) == 1:
+        return row.recipients[0]
+    return f"{len(row.recipients)} users"
