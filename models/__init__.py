@@ -4,10 +4,15 @@ from models.area import Area
 from models.audit import Actor, AuditEntry, audit
 from models.base import Base, Database
 from models.borrower import Borrower
+from models.chat_state import ChatState
 from models.contract import Contract, Installment
 from models.fund import Fund
+from models.identity import LineGroup, LineGroupMember, LinkAttempt, LinkCode
+from models.inbound import InboundEvent
+from models.outbox import OutboxMessage, QuotaBlock
 from models.payment import Allocation, Payment
 from models.relief import ReliefMeasure
+from models.simulator import SimulatorMessage
 from models.staff import Staff, staff_area
 
 __all__ = [
@@ -17,12 +22,21 @@ __all__ = [
     "AuditEntry",
     "Base",
     "Borrower",
+    "ChatState",
     "Contract",
     "Database",
     "Fund",
+    "InboundEvent",
     "Installment",
+    "LineGroup",
+    "LineGroupMember",
+    "LinkAttempt",
+    "LinkCode",
+    "OutboxMessage",
     "Payment",
+    "QuotaBlock",
     "ReliefMeasure",
+    "SimulatorMessage",
     "Staff",
     "audit",
     "staff_area",

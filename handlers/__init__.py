@@ -1,0 +1,1 @@
+"""Chat handlers: a router and one module per command family."""

@@ -1,0 +1,188 @@
+"""What every handler receives: the event, who sent it, their language, and how to answer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot import line_messages
+from bot.context import Runtime
+from bot.events import event_key
+from handlers.thai_input import thai_digits_to_arabic
+from models.audit import Actor
+from models.borrower import Borrower
+from models.chat_state import preferred_locale
+from models.staff import Staff
+from models.types import Source
+
+GROUP_SOURCES = ("group", "room")
+
+
+def normalize_text(text: str) -> str:
+    """What commands are matched on: Thai digits as 0-9, single spaces, English case-folded."""
+    return " ".join(thai_digits_to_arabic(text).split()).casefold()
+
+
+def event_kind(event: dict) -> str:
+    """The routing key: "message.text", "message.image", ..., or the event type itself."""
+    kind = str(event.get("type") or "")
+    if kind == "message":
+        message = event.get("message") or {}
+        return f"message.{message.get('type') or ''}"
+    return kind
+
+
+@dataclass
+class ChatContext:
+    """One event being handled, inside its own database transaction."""
+
+    session: Session
+    runtime: Runtime
+    messenger: object
+    event: dict
+    now: datetime
+    borrower: Borrower | None = None
+    staff: Staff | None = None
+    locale: str = "th"
+    # Set by a command handler that takes arguments: the text after the command word.
+    args: str = ""
+    replies: list[dict] = field(default_factory=list)
+    # Pushes queued while handling: the webhook flushes the outbox only when there are some.
+    queued: int = 0
+    # Lookups several handlers' matches() would repeat, kept for this event.
+    memo: dict = field(default_factory=dict)
+
+    @classmethod
+    def build(
+        cls, session: Session, runtime: Runtime, messenger, event: dict, *, now: datetime
+    ) -> ChatContext:
+        """A context for `event`, with the sender's borrower/staff record and language."""
+        ctx = cls(session=session, runtime=runtime, messenger=messenger, event=event, now=now)
+        if ctx.user_id:
+            ctx.borrower = session.scalar(
+                select(Borrower).where(Borrower.line_user_id == ctx.user_id)
+            )
+            ctx.staff = session.scalar(
+                select(Staff).where(Staff.line_user_id == ctx.user_id, Staff.active.is_(True))
+            )
+        ctx.locale = ctx._resolve_locale()
+        return ctx
+
+    def _resolve_locale(self) -> str:
+        if self.staff is not None:
+            return self.staff.locale
+        if self.borrower is not None:
+            return self.borrower.locale
+        if self.user_id:
+            chosen = preferred_locale(self.session, self.user_id)
+            if chosen:
+                return chosen
+        return self.runtime.settings.locale
+
+    # ------------------------------------------------------------------ the event
+
+    @property
+    def kind(self) -> str:
+        """The routing key of the event."""
+        return event_kind(self.event)
+
+    @property
+    def source(self) -> dict:
+        """LINE's source object (empty when absent)."""
+        source = self.event.get("source")
+        return source if isinstance(source, dict) else {}
+
+    @property
+    def source_type(self) -> str | None:
+        """user, group or room (or something newer)."""
+        return self.source.get("type")
+
+    @property
+    def user_id(self) -> str | None:
+        """The LINE user who acted (absent for some group events)."""
+        return self.source.get("userId")
+
+    @property
+    def chat_id(self) -> str | None:
+        """The group or room id, when the event happened in one."""
+        return self.source.get("groupId") or self.source.get("roomId")
+
+    @property
+    def in_group(self) -> bool:
+        """True in a group or multi-person chat, where others read the answers."""
+        return self.source_type in GROUP_SOURCES
+
+    @property
+    def webhook_event_id(self) -> str:
+        """The event's unique id (or the hash standing in for it)."""
+        return event_key(self.event)
+
+    @property
+    def reply_token(self) -> str | None:
+        """LINE's single-use token for answering this event."""
+        return self.event.get("replyToken")
+
+    @property
+    def message(self) -> dict:
+        """The message object of a message event (empty otherwise)."""
+        message = self.event.get("message")
+        return message if isinstance(message, dict) else {}
+
+    @property
+    def raw_text(self) -> str:
+        """The text as typed."""
+        return str(self.message.get("text") or "")
+
+    @property
+    def text(self) -> str:
+        """The text normalised for matching commands."""
+        return normalize_text(self.raw_text)
+
+    @property
+    def reply_target(self) -> str | None:
+        """Where answers go: the group or room, else the user."""
+        return self.chat_id if self.in_group else self.user_id
+
+    @property
+    def actor(self) -> Actor:
+        """The sender, for the audit log."""
+        return Actor(f"line:{self.user_id}", Source.LINE)
+
+    @property
+    def today(self) -> date:
+        """Today in the fund's time zone."""
+        return self.now.astimezone(self.runtime.settings.timezone).date()
+
+    # ------------------------------------------------------------------ answering
+
+    def reply(self, *messages: str | dict) -> None:
+        """Answer the event; sent in one reply call after the transaction commits."""
+        self.replies.extend(_as_message(m) for m in messages)
+
+    def push_private(self, user_id: str, messages: list[str | dict], key: str) -> None:
+        """Queue a 1:1 push (in this transaction), sent once even if queued twice."""
+        self.messenger.queue_push(
+            self.session, user_id, [_as_message(m) for m in messages], dedupe_key=key
+        )
+        self.queued += 1
+
+    def send_replies(self) -> None:
+        """Send what handlers replied; without a reply token it goes out as a push."""
+        if not self.replies:
+            return
+        key = f"reply:{self.webhook_event_id}"
+        if self.reply_token:
+            self.messenger.reply(
+                self.reply_token, self.replies, fallback_to=self.reply_target, dedupe_key=key
+            )
+        elif self.reply_target:
+            with self.runtime.db.session() as session:
+                self.messenger.queue_push(session, self.reply_target, self.replies, dedupe_key=key)
+            self.queued += 1
+
+
+def _as_message(message: str | dict) -> dict:
+    return line_messages.text(message) if isinstance(message, str) else message

@@ -1,0 +1,38 @@
+"""Switching language: `ภาษา อังกฤษ` / `language english`, `ภาษา ไทย` / `language thai`."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from bot.i18n import _, use_locale
+from handlers.context import ChatContext
+from handlers.router import Command, Router
+from models.audit import audit
+from models.chat_state import set_preferred_locale
+
+ENGLISH = ("ภาษา อังกฤษ", "ภาษาอังกฤษ", "ภาษา english", "language english", "language en")
+THAI = ("ภาษา ไทย", "ภาษาไทย", "language thai", "language th", "ภาษา thai")
+
+
+def register(router: Router) -> None:
+    """Add the two language commands."""
+    router.add("message.text", Command(ENGLISH, partial(switch, locale="en")))
+    router.add("message.text", Command(THAI, partial(switch, locale="th")))
+
+
+def switch(ctx: ChatContext, *, locale: str) -> None:
+    """Keep the user's language on their borrower/staff record (audited), else in chat state."""
+    for entity, record in (("borrower", ctx.borrower), ("staff", ctx.staff)):
+        if record is not None and record.locale != locale:
+            before = {"locale": record.locale}
+            record.locale = locale
+            audit(ctx.session, ctx.actor, "locale", entity, record.id, before, {"locale": locale})
+    if ctx.user_id:
+        set_preferred_locale(ctx.session, ctx.user_id, locale)
+    ctx.locale = locale
+    with use_locale(locale):
+        ctx.reply(
+            _("From now on I will answer you in Thai.")
+            if locale == "th"
+            else _("From now on I will answer you in English.")
+        )

@@ -1,0 +1,46 @@
+"""Webhook events as received from LINE, stored once each (deduplicated by webhookEventId)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, BigInteger, Boolean, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, UTCDateTime
+
+PENDING = "pending"
+PROCESSING = "processing"
+DONE = "done"
+FAILED = "failed"
+IGNORED = "ignored"
+
+
+class InboundEvent(Base):
+    """One webhook event; the unique key makes every redelivery a no-op across workers."""
+
+    __tablename__ = "inbound_event"
+    __table_args__ = (
+        UniqueConstraint("webhook_event_id"),
+        Index("ix_inbound_event_state_received", "state", "received_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    webhook_event_id: Mapped[str] = mapped_column(String(80))
+    event_type: Mapped[str] = mapped_column(String(40))
+    source_type: Mapped[str | None] = mapped_column(String(16))
+    user_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    chat_id: Mapped[str | None] = mapped_column(String(64))
+    # LINE's event time in milliseconds since the epoch; events are handled in this order.
+    timestamp: Mapped[int] = mapped_column(BigInteger)
+    is_redelivery: Mapped[bool] = mapped_column(Boolean, default=False)
+    payload: Mapped[dict] = mapped_column(JSON)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    state: Mapped[str] = mapped_column(String(16), default=PENDING)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+
+    def __repr__(self) -> str:
+        return f"<InboundEvent {self.id} {self.event_type} {self.state}>"

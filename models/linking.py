@@ -1,0 +1,273 @@
+"""Linking LINE users to borrowers and staff with one-time codes, and stopping code guessing.
+
+A code is 6 characters from an alphabet without look-alikes (no 0/O, 1/I/L), always with at
+least one digit, so a plain word someone types is never taken for a code. Only its HMAC
+(keyed with the instance secret) is stored: a copy of the database gives no live codes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from models.audit import Actor, audit
+from models.borrower import Borrower
+from models.chat_state import preferred_locale
+from models.identity import PURPOSE_BORROWER, PURPOSE_STAFF, LinkAttempt, LinkCode
+from models.staff import Staff
+from models.types import Source
+
+ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+DIGITS = "23456789"
+CODE_LENGTH = 6
+CODE_TTL = timedelta(days=14)
+MAX_FAILURES = 5
+FAILURE_WINDOW = timedelta(hours=1)
+LOCKOUT = timedelta(hours=1)
+
+_CODE = re.compile(rf"^[{ALPHABET}]{{{CODE_LENGTH}}}$")
+_THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
+
+
+class LinkStatus(StrEnum):
+    LINKED = "linked"
+    ALREADY_LINKED = "already_linked"  # this user and this person were linked already
+    USER_TAKEN = "user_taken"  # this LINE user is linked to someone else
+    INVALID = "invalid"
+    EXPIRED = "expired"
+    USED = "used"
+    LOCKED = "locked"
+
+
+@dataclass(frozen=True)
+class LinkResult:
+    """The outcome of sending a code; `borrower` or `staff` is whom the user is now linked to."""
+
+    status: LinkStatus
+    purpose: str | None = None
+    borrower: Borrower | None = None
+    staff: Staff | None = None
+    locked_until: datetime | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when the user is linked (now or already)."""
+        return self.status in (LinkStatus.LINKED, LinkStatus.ALREADY_LINKED)
+
+
+def normalize_code(text: str) -> str:
+    """A typed code as stored: capitals, Thai digits as 0-9, spaces and dashes dropped."""
+    return re.sub(r"[\s\-]", "", text.translate(_THAI_DIGITS)).upper()
+
+
+def looks_like_code(text: str) -> bool:
+    """True for text that could be a link code on its own (6 code characters, with a digit)."""
+    code = normalize_code(text)
+    return bool(_CODE.match(code)) and any(c in DIGITS for c in code)
+
+
+def code_hash(code: str, secret_key: str) -> str:
+    """The stored form of a code."""
+    return hmac.new(secret_key.encode(), normalize_code(code).encode(), hashlib.sha256).hexdigest()
+
+
+def new_code() -> str:
+    """A random code (from `secrets`), with at least one digit and one letter."""
+    while True:
+        code = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
+        if any(c in DIGITS for c in code) and any(c.isalpha() for c in code):
+            return code
+
+
+def issue_borrower_code(
+    session: Session, actor: Actor, borrower: Borrower, *, now: datetime, secret_key: str
+) -> str:
+    """A new code for `borrower` (earlier unused codes stop working); shown once, never stored."""
+    return _issue(session, actor, PURPOSE_BORROWER, now, secret_key, borrower=borrower)
+
+
+def issue_staff_code(
+    session: Session, actor: Actor, staff: Staff, *, now: datetime, secret_key: str
+) -> str:
+    """A new registration code for a member of staff."""
+    return _issue(session, actor, PURPOSE_STAFF, now, secret_key, staff=staff)
+
+
+def _issue(
+    session: Session,
+    actor: Actor,
+    purpose: str,
+    now: datetime,
+    secret_key: str,
+    *,
+    borrower: Borrower | None = None,
+    staff: Staff | None = None,
+) -> str:
+    owner = LinkCode.borrower_id == borrower.id if borrower else LinkCode.staff_id == staff.id
+    session.execute(
+        update(LinkCode)
+        .where(owner, LinkCode.used_at.is_(None), LinkCode.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    while True:
+        code = new_code()
+        digest = code_hash(code, secret_key)
+        if session.scalar(select(LinkCode.id).where(LinkCode.code_hash == digest)) is None:
+            break
+    row = LinkCode(
+        code_hash=digest,
+        purpose=purpose,
+        borrower_id=borrower.id if borrower else None,
+        staff_id=staff.id if staff else None,
+        issued_by=actor.name,
+        created_at=now,
+        expires_at=now + CODE_TTL,
+    )
+    session.add(row)
+    entity, entity_id = ("borrower", borrower.id) if borrower else ("staff", staff.id)
+    audit(
+        session, actor, "link_code.issue", entity, entity_id, after={"expires_at": row.expires_at}
+    )
+    return code
+
+
+def revoke(session: Session, code: str, *, now: datetime, secret_key: str) -> bool:
+    """Stop a live code from working (it was seen by others); False when it was not live."""
+    row = session.scalar(select(LinkCode).where(LinkCode.code_hash == code_hash(code, secret_key)))
+    if row is None or _problem(row, now) is not None:
+        return False
+    row.revoked_at = now
+    return True
+
+
+def locked_until(session: Session, line_user_id: str, now: datetime) -> datetime | None:
+    """Until when codes from this user are refused (None when they are not)."""
+    until = session.scalar(
+        select(func.max(LinkAttempt.locked_until)).where(LinkAttempt.line_user_id == line_user_id)
+    )
+    return until if until is not None and until > now else None
+
+
+def redeem(
+    session: Session, line_user_id: str, code: str, *, now: datetime, secret_key: str
+) -> LinkResult:
+    """Link `line_user_id` to whoever `code` was issued for, if the code is good."""
+    until = locked_until(session, line_user_id, now)
+    if until is not None:
+        return LinkResult(LinkStatus.LOCKED, locked_until=until)
+    row = session.scalar(select(LinkCode).where(LinkCode.code_hash == code_hash(code, secret_key)))
+    problem = _problem(row, now)
+    if problem is not None:
+        return _failure(session, line_user_id, now, problem)
+    if row.purpose == PURPOSE_STAFF:
+        result = _link_staff(session, line_user_id, session.get(Staff, row.staff_id))
+    else:
+        result = _link_borrower(session, line_user_id, session.get(Borrower, row.borrower_id))
+    if result.status is LinkStatus.LINKED:
+        row.used_at, row.used_by = now, line_user_id
+    session.add(LinkAttempt(line_user_id=line_user_id, at=now, success=result.ok))
+    return result
+
+
+def _problem(row: LinkCode | None, now: datetime) -> LinkStatus | None:
+    if row is None or row.revoked_at is not None:
+        return LinkStatus.INVALID
+    if row.used_at is not None:
+        return LinkStatus.USED
+    if row.expires_at <= now:
+        return LinkStatus.EXPIRED
+    return None
+
+
+def _failure(session: Session, line_user_id: str, now: datetime, status: LinkStatus) -> LinkResult:
+    attempt = LinkAttempt(line_user_id=line_user_id, at=now, success=False)
+    session.add(attempt)
+    session.flush()
+    failures = session.scalar(
+        select(func.count(LinkAttempt.id)).where(
+            LinkAttempt.line_user_id == line_user_id,
+            LinkAttempt.success.is_(False),
+            LinkAttempt.at > now - FAILURE_WINDOW,
+        )
+    )
+    if failures >= MAX_FAILURES:
+        attempt.locked_until = now + LOCKOUT
+        return LinkResult(LinkStatus.LOCKED, locked_until=attempt.locked_until)
+    return LinkResult(status)
+
+
+def _link_borrower(session: Session, line_user_id: str, borrower: Borrower) -> LinkResult:
+    if borrower.line_user_id == line_user_id:
+        return LinkResult(LinkStatus.ALREADY_LINKED, PURPOSE_BORROWER, borrower=borrower)
+    other = session.scalar(select(Borrower).where(Borrower.line_user_id == line_user_id))
+    if other is not None:
+        return LinkResult(LinkStatus.USER_TAKEN, PURPOSE_BORROWER, borrower=other)
+    before = {"line_user_id": borrower.line_user_id, "line_reachable": borrower.line_reachable}
+    borrower.line_user_id, borrower.line_reachable = line_user_id, True
+    chosen = preferred_locale(session, line_user_id)
+    if chosen:
+        borrower.locale = chosen
+    actor = Actor(f"line:{line_user_id}", Source.LINE)
+    after = {"line_user_id": line_user_id, "line_reachable": True}
+    audit(session, actor, "link", "borrower", borrower.id, before=before, after=after)
+    return LinkResult(LinkStatus.LINKED, PURPOSE_BORROWER, borrower=borrower)
+
+
+def _link_staff(session: Session, line_user_id: str, staff: Staff) -> LinkResult:
+    if staff.line_user_id == line_user_id:
+        return LinkResult(LinkStatus.ALREADY_LINKED, PURPOSE_STAFF, staff=staff)
+    other = session.scalar(select(Staff).where(Staff.line_user_id == line_user_id))
+    if other is not None:
+        return LinkResult(LinkStatus.USER_TAKEN, PURPOSE_STAFF, staff=other)
+    before = {"line_user_id": staff.line_user_id}
+    staff.line_user_id = line_user_id
+    chosen = preferred_locale(session, line_user_id)
+    if chosen:
+        staff.locale = chosen
+    actor = Actor(f"line:{line_user_id}", Source.LINE)
+    audit(
+        session,
+        actor,
+        "link",
+        "staff",
+        staff.id,
+        before=before,
+        after={"line_user_id": line_user_id},
+    )
+    return LinkResult(LinkStatus.LINKED, PURPOSE_STAFF, staff=staff)
+
+
+def unlink_borrower(session: Session, actor: Actor, borrower: Borrower) -> bool:
+    """Forget the borrower's LINE account (audited); False when none was linked."""
+    if borrower.line_user_id is None:
+        return False
+    before = {"line_user_id": borrower.line_user_id}
+    borrower.line_user_id = None
+    audit(
+        session,
+        actor,
+        "unlink",
+        "borrower",
+        borrower.id,
+        before=before,
+        after={"line_user_id": None},
+    )
+    return True
+
+
+def unlink_staff(session: Session, actor: Actor, staff: Staff) -> bool:
+    """Forget a member of staff's LINE account (audited); False when none was linked."""
+    if staff.line_user_id is None:
+        return False
+    before = {"line_user_id": staff.line_user_id}
+    staff.line_user_id = None
+    audit(session, actor, "unlink", "staff", staff.id, before=before, after={"line_user_id": None})
+    return True

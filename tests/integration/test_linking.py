@@ -1,0 +1,222 @@
+"""Linking LINE users with one-time codes: debtors, officers, guessing, unlinking."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from sqlalchemy import select
+
+from models.audit import AuditEntry
+from models.borrower import Borrower
+from models.identity import LinkCode
+from models.staff import Staff
+from tests.factories import make_contract
+from tests.line_events import make_app, post_events, routed, text_event
+
+BANGKOK = ZoneInfo("Asia/Bangkok")
+APRIL_15 = datetime(2025, 4, 15, 10, 0, tzinfo=BANGKOK)
+
+
+@pytest.fixture
+def app(line_env):
+    app = make_app(line_env)
+    yield app
+    app.extensions["fundbot"].db.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def loan(session):
+    """Contract W-001: 12,000 baht, 12 monthly installments of 1,000 from 1 Feb 2025."""
+    contract = make_contract(session)
+    session.commit()
+    return contract
+
+
+def say(client, fake, user_id: str, text: str) -> str:
+    """Send `text` 1:1 as `user_id`; the bot's answer texts joined."""
+    before = len(fake.texts_to(user_id))
+    post_events(client, routed(fake, text_event(user_id, text)))
+    return "\n".join(fake.texts_to(user_id)[before:])
+
+
+def last_line(result) -> str:
+    assert result.exit_code == 0, result.output
+    return result.output.strip().splitlines()[-1]
+
+
+def borrower_of(db, contract) -> Borrower:
+    with db.session() as session:
+        return session.get(Borrower, contract.borrower_id)
+
+
+def test_link_code_from_the_cli_links_and_balance_answers(db, cli, client, fake_line, loan):
+    with time_machine.travel(APRIL_15, tick=True):
+        result = cli("link-code", "W-001")
+        code = last_line(result)
+        assert "สมศรี" in result.output
+        assert "2568" in result.output  # the expiry, in the Buddhist Era
+        answer = say(client, fake_line, "Udebtor", code)
+        assert "สมศรี" in answer
+        balance = say(client, fake_line, "Udebtor", "ยอด")
+    assert borrower_of(db, loan).line_user_id == "Udebtor"
+    assert "W-001" in balance
+    assert "12,000.00 บาท" in balance  # outstanding principal
+    assert "3,000.00 บาท" in balance  # Feb, Mar and Apr unpaid on 15 Apr
+    assert "1 พ.ค. 2568" in balance  # next due date, BE
+    assert "1,000.00 บาท" in balance
+
+
+def test_the_code_can_follow_the_register_word_in_any_case(db, cli, client, fake_line, loan):
+    code = last_line(cli("link-code", "W-001"))
+    say(client, fake_line, "Udebtor", f"ลงทะเบียน {code.lower()[:3]}-{code.lower()[3:]}")
+    assert borrower_of(db, loan).line_user_id == "Udebtor"
+
+
+def test_codes_are_stored_only_as_hashes(db, cli, loan):
+    code = last_line(cli("link-code", "W-001"))
+    with db.session() as session:
+        [row] = session.scalars(select(LinkCode)).all()
+        assert code not in row.code_hash
+        assert len(code) == 6 and not set(code) & set("0O1IL")
+
+
+def test_a_code_works_once(db, cli, client, fake_line, loan):
+    code = last_line(cli("link-code", "W-001"))
+    say(client, fake_line, "Udebtor", code)
+    answer = say(client, fake_line, "Uother", code)
+    assert "already been used" in answer
+    assert borrower_of(db, loan).line_user_id == "Udebtor"
+
+
+def test_a_new_code_replaces_the_old_one(db, cli, client, fake_line, loan):
+    old = last_line(cli("link-code", "W-001"))
+    last_line(cli("link-code", "W-001"))
+    assert "not valid" in say(client, fake_line, "Udebtor", old)
+    assert borrower_of(db, loan).line_user_id is None
+
+
+def test_a_code_expires_after_14_days(db, cli, client, fake_line, loan):
+    with time_machine.travel(APRIL_15, tick=True):
+        code = last_line(cli("link-code", "W-001"))
+    with time_machine.travel(APRIL_15 + timedelta(days=14, minutes=1), tick=True):
+        assert "expired" in say(client, fake_line, "Udebtor", code)
+    assert borrower_of(db, loan).line_user_id is None
+
+
+def test_five_wrong_codes_lock_the_user_out_for_an_hour(db, cli, client, fake_line, loan):
+    with time_machine.travel(APRIL_15, tick=True):
+        code = last_line(cli("link-code", "W-001"))
+        wrong = "ABC234" if code != "ABC234" else "ABC235"
+        for _ in range(4):
+            assert "not valid" in say(client, fake_line, "Uguess", wrong)
+        assert "Too many wrong codes" in say(client, fake_line, "Uguess", wrong)
+        assert "Too many wrong codes" in say(client, fake_line, "Uguess", code)
+        assert borrower_of(db, loan).line_user_id is None
+        # Another LINE user is not affected.
+        assert "Too many" not in say(client, fake_line, "Uhonest", "ABC999")
+    with time_machine.travel(APRIL_15 + timedelta(minutes=59), tick=True):
+        assert "Too many wrong codes" in say(client, fake_line, "Uguess", code)
+    with time_machine.travel(APRIL_15 + timedelta(hours=1, minutes=1), tick=True):
+        say(client, fake_line, "Uguess", code)
+    assert borrower_of(db, loan).line_user_id == "Uguess"
+
+
+def test_a_line_user_linked_to_another_borrower_is_refused(
+    db, session, cli, client, fake_line, loan
+):
+    second = make_contract(session, contract_no="W-002", borrower=None)
+    session.commit()
+    first_code = last_line(cli("link-code", "W-001"))
+    second_code = last_line(cli("link-code", "W-002"))
+    say(client, fake_line, "Udebtor", first_code)
+    answer = say(client, fake_line, "Udebtor", second_code)
+    assert "already linked to someone else" in answer
+    assert borrower_of(db, second).line_user_id is None
+
+
+def test_linking_is_audited(db, cli, client, fake_line, loan):
+    say(client, fake_line, "Udebtor", last_line(cli("link-code", "W-001")))
+    with db.session() as session:
+        entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "link"))
+    assert entry.actor == "line:Udebtor" and entry.source == "line"
+    assert entry.after["line_user_id"] == "Udebtor"
+
+
+def test_debtor_unlinks_in_chat(db, cli, client, fake_line, loan):
+    say(client, fake_line, "Udebtor", last_line(cli("link-code", "W-001")))
+    answer = say(client, fake_line, "Udebtor", "ยกเลิกการเชื่อมต่อ")
+    assert "no longer linked" in answer
+    assert borrower_of(db, loan).line_user_id is None
+    assert "ลงทะเบียน" in say(client, fake_line, "Udebtor", "ยอด")
+
+
+def test_staff_unlink_from_the_cli(db, cli, client, fake_line, loan):
+    say(client, fake_line, "Udebtor", last_line(cli("link-code", "W-001")))
+    result = cli("unlink", "W-001")
+    assert result.exit_code == 0, result.output
+    assert borrower_of(db, loan).line_user_id is None
+    with db.session() as session:
+        entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "unlink"))
+    assert entry.source == "cli"
+
+
+def test_officer_registers_with_the_code_from_officer_add(db, cli, client, fake_line, loan):
+    result = cli(
+        "officer",
+        "add",
+        "--name",
+        "สมชาย พัฒนากร",
+        "--role",
+        "field_officer",
+        "--area",
+        "แก่งคอย/หินซ้อน",
+    )
+    code = last_line(result)
+    answer = say(client, fake_line, "Uofficer", f"ลงทะเบียน {code}")
+    assert "สมชาย พัฒนากร" in answer
+    with db.session() as session:
+        staff = session.scalar(select(Staff))
+        assert staff.line_user_id == "Uofficer"
+        assert staff.area_paths == ["สระบุรี/แก่งคอย/หินซ้อน"]
+    listing = cli("officer", "list").output
+    assert "สมชาย พัฒนากร" in listing and "สระบุรี/แก่งคอย/หินซ้อน" in listing
+
+
+def test_officer_add_refuses_an_unknown_area(db, cli, loan):
+    result = cli("officer", "add", "--name", "X", "--role", "admin", "--area", "ไม่มี/ที่นี่")
+    assert result.exit_code != 0
+    assert "ไม่มี/ที่นี่" in result.output
+    with db.session() as session:
+        assert session.scalar(select(Staff)) is None
+
+
+def test_link_code_for_an_unknown_contract_says_so(cli, loan):
+    result = cli("link-code", "NOPE-1")
+    assert result.exit_code != 0
+    assert "NOPE-1" in result.output
+
+
+def test_only_text_shaped_like_a_code_is_taken_for_one():
+    from models.linking import looks_like_code, new_code
+
+    assert looks_like_code("abc-234") and looks_like_code("ABC ๒๓๔")
+    assert not looks_like_code("THANKS")  # a word: codes always carry a digit
+    assert not looks_like_code("150000")  # 0 and 1 are never in a code
+    assert all(looks_like_code(new_code()) for _ in range(200))
+
+
+def test_a_new_registration_code_replaces_the_old_one(db, cli, client, fake_line, loan):
+    old = last_line(cli("officer", "add", "--name", "นภา", "--role", "admin", "--area", "แก่งคอย"))
+    with db.session() as session:
+        staff_id = session.scalar(select(Staff.id))
+    new = last_line(cli("officer", "code", str(staff_id)))
+    assert "not valid" in say(client, fake_line, "Uadmin", old)
+    assert "นภา" in say(client, fake_line, "Uadmin", new)
