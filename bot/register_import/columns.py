@@ -1,0 +1,89 @@
+"""The register's columns, and matching the headers a file uses (English or Thai) to them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.i18n import _
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of the register: its English key, its Thai header, whether it must exist."""
+
+    key: str
+    thai: str
+    required: bool = True
+
+    def label(self) -> str:
+        """Both names, for a message about a column the file lacks."""
+        return f"{self.thai} ({self.key})"
+
+
+COLUMNS = (
+    Column("fund", "กองทุน"),
+    Column("province", "จังหวัด", required=False),
+    Column("contract_no", "เลขที่สัญญา"),
+    Column("borrower_name", "ชื่อผู้กู้"),
+    Column("borrower_type", "ประเภทผู้กู้", required=False),
+    Column("national_id", "เลขบัตรประชาชน", required=False),
+    Column("phone", "โทรศัพท์", required=False),
+    Column("district", "อำเภอ"),
+    Column("subdistrict", "ตำบล"),
+    Column("village", "หมู่บ้าน"),
+    Column("principal", "เงินต้น"),
+    Column("annual_interest_rate", "อัตราดอกเบี้ย"),
+    Column("contract_date", "วันที่ทำสัญญา"),
+    Column("first_due_date", "วันครบกำหนดงวดแรก"),
+    Column("installments", "จำนวนงวด"),
+    Column("frequency", "ความถี่"),
+    Column("paid_to_date", "ชำระแล้ว", required=False),
+)
+BY_KEY = {column.key: column for column in COLUMNS}
+_BY_HEADER = {name.casefold(): column for column in COLUMNS for name in (column.key, column.thai)}
+
+
+@dataclass(frozen=True)
+class HeaderMap:
+    """Where each known column is in the file (its index) and what the file calls it."""
+
+    index: dict[str, int]
+    header: dict[str, str]
+
+    def name(self, key: str) -> str:
+        """The column as the file names it (or its Thai name when the file lacks it)."""
+        return self.header.get(key) or BY_KEY[key].thai
+
+
+def normalize_header(text: object) -> str:
+    """A header cell as compared: trimmed, spaces collapsed, without a trailing "*", casefolded."""
+    cleaned = " ".join(str(text or "").split())
+    return cleaned.removesuffix("*").strip().casefold()
+
+
+def recognized(cells: list[object]) -> int:
+    """How many cells of a row are known column headers (to find the header row)."""
+    return sum(1 for cell in cells if normalize_header(cell) in _BY_HEADER)
+
+
+def map_headers(cells: list[object]) -> tuple[HeaderMap, list[str]]:
+    """The header map of a header row, and messages for missing or repeated columns.
+
+    Columns the register does not define are ignored, so a sheet may carry its own notes.
+    """
+    index: dict[str, int] = {}
+    header: dict[str, str] = {}
+    problems = []
+    for position, cell in enumerate(cells):
+        column = _BY_HEADER.get(normalize_header(cell))
+        if column is None:
+            continue
+        if column.key in index:
+            problems.append(_("Column %(column)s appears twice", column=str(cell).strip()))
+            continue
+        index[column.key] = position
+        header[column.key] = " ".join(str(cell).split())
+    for column in COLUMNS:
+        if column.required and column.key not in index:
+            problems.append(_("Missing column: %(column)s", column=column.label()))
+    return HeaderMap(index, header), problems
