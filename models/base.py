@@ -129,12 +129,24 @@ class Database:
 
 def _make_engine(url: str, **options: Any) -> Engine:
     if url.startswith("sqlite"):
+        _make_parent_folder(url)
         options.setdefault("connect_args", {"timeout": 30, "check_same_thread": False})
         engine = create_engine(url, **options)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     options.setdefault("pool_pre_ping", True)
     return create_engine(url, **options)
+
+
+def _make_parent_folder(url: str) -> None:
+    # The default database lives in the instance folder, which may not exist yet.
+    from pathlib import Path
+
+    from sqlalchemy.engine import make_url
+
+    database = make_url(url).database
+    if database and database != ":memory:" and not database.startswith("file:"):
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

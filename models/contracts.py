@@ -13,6 +13,9 @@ from models.contract import Contract
 from models.fund import Fund
 from models.types import FundKind
 
+# Contract numbers are stored with Arabic digits; people may type Thai ones.
+_THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
+
 
 def find_contract(
     session: Session,
@@ -25,7 +28,7 @@ def find_contract(
 
     `scope` is the caller's area paths; None means no limit (the operator at the command line).
     """
-    number = contract_no.strip()
+    number = " ".join(contract_no.translate(_THAI_DIGITS).split())
     query = select(Contract).join(Fund).where(Contract.contract_no == number)
     if fund_kind is not None:
         query = query.where(Fund.kind == FundKind(fund_kind))
