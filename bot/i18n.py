@@ -25,17 +25,18 @@ DEFAULT_LOCALE = "th"
 LOCALES = ("th", "en")
 BE_OFFSET = 543
 
-_current: ContextVar[str] = ContextVar("fundbot_locale", default=DEFAULT_LOCALE)
+_current: ContextVar[str | None] = ContextVar("fundbot_locale", default=None)
+_configured = {"locale": DEFAULT_LOCALE}
 
 
 def set_default_locale(locale: str) -> None:
-    """Make `locale` the language of this context (the configured FUNDBOT_LOCALE)."""
-    _current.set(normalize(locale))
+    """Make `locale` the language used outside any `use_locale` block (FUNDBOT_LOCALE)."""
+    _configured["locale"] = normalize(locale)
 
 
 def current_locale() -> str:
     """The language strings are rendered in right now."""
-    return _current.get()
+    return _current.get() or _configured["locale"]
 
 
 def normalize(locale: str | None) -> str:
@@ -49,7 +50,7 @@ def use_locale(locale: str | None) -> Iterator[str]:
     """Render strings in `locale` inside the block."""
     token = _current.set(normalize(locale))
     try:
-        yield _current.get()
+        yield current_locale()
     finally:
         _current.reset(token)
 

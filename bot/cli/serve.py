@@ -1,7 +1,142 @@
-"""Placeholder: filled in by the issue that owns this command family."""
+"""`fundbot serve`: the web app (webhook, or the chat simulator) under a real WSGI server.
+
+Development and small sites run it this way; production runs gunicorn with
+gunicorn.conf.py and bot.wsgi:app (see the README). Neither starts scheduler jobs: the
+scheduler is its own process.
+"""
+
+from __future__ import annotations
 
 import click
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect
+
+from bot.cli import pass_runtime, runtime_of
+from bot.context import Runtime
+from bot.errors import UserError
+from bot.i18n import _
+from models import migrate
+
+DEFAULT_PORT = 5000
+LOCALHOST = "127.0.0.1"
+PUBLIC = "0.0.0.0"  # noqa: S104 - with LINE credentials the webhook must be reachable
+
+
+def serve(runtime: Runtime, host: str | None, port: int, workers: int = 1) -> None:
+    """Check the schema, say what is served where, then serve until interrupted."""
+    ensure_schema(runtime)
+    host = host or (PUBLIC if runtime.settings.line_configured else LOCALHOST)
+    for line in startup_lines(runtime, host, port):
+        click.echo(line)
+    # Workers open their own connections; none may be shared across the fork.
+    runtime.db.dispose()
+    _Server(runtime, host, port, workers).run()
+
+
+def ensure_schema(runtime: Runtime) -> None:
+    """Create the schema in an empty database; refuse to serve an outdated one."""
+    engine = runtime.db.engine
+    head = ScriptDirectory.from_config(migrate.alembic_config(engine)).get_current_head()
+    current = migrate.current(engine)
+    if current == head:
+        return
+    if current is None and not inspect(engine).get_table_names():
+        # A fresh database (the first run of a demo): creating it loses nothing.
+        click.echo(_("The database is empty: creating its tables."))
+        migrate.upgrade(engine)
+        return
+    # Upgrading a live database is a deliberate step, taken after a backup.
+    raise UserError(
+        _(
+            "The database schema is at revision %(current)s, not %(head)s: "
+            "run `fundbot db upgrade` first.",
+            current=current or "-",
+            head=head,
+        )
+    )
+
+
+def startup_lines(runtime: Runtime, host: str, port: int) -> list[str]:
+    """What the operator is told before the server starts."""
+    shown = LOCALHOST if host in (PUBLIC, "::", "") else host
+    base = f"http://{shown}:{port}"
+    if runtime.settings.line_configured:
+        return [
+            _("LINE webhook: POST %(url)s/callback (listening on %(host)s)", url=base, host=host),
+            _(
+                "Set the webhook URL in the LINE console to this server's public HTTPS address "
+                "followed by /callback."
+            ),
+        ]
+    lines = [_("No LINE credentials: the chat simulator is at %(url)s/simulator", url=base)]
+    if host != LOCALHOST and host != "localhost":
+        lines.append(
+            _(
+                "Warning: the simulator lets anyone act as any debtor; it is listening on "
+                "%(host)s.",
+                host=host,
+            )
+        )
+    return lines
+
+
+class _Server:
+    """gunicorn, driven from code: gthread workers that each build their own app."""
+
+    def __init__(self, runtime: Runtime, host: str, port: int, workers: int) -> None:
+        from gunicorn.app.base import BaseApplication
+
+        class Application(BaseApplication):
+            def load_config(self) -> None:
+                options = {
+                    "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
+                    "workers": workers,
+                    "worker_class": "gthread",
+                    "threads": 8,
+                    "timeout": 30,
+                    "keepalive": 5,
+                    "accesslog": "-",
+                    "preload_app": False,
+                    # gunicorn >= 25 opens a control socket at one fixed path per user;
+                    # two servers on one machine would fight over it.
+                    "control_socket_disable": True,
+                }
+                for key, value in options.items():
+                    if key in self.cfg.settings:
+                        self.cfg.set(key, value)
+
+            def load(self):
+                from bot.app import create_app
+
+                return create_app(runtime)
+
+        self._application = Application()
+
+    def run(self) -> None:
+        """Serve until Ctrl-C or SIGTERM."""
+        self._application.run()
+
+
+@click.command("serve")
+@click.option(
+    "--host",
+    default=None,
+    help="Address to listen on (default: 127.0.0.1 without LINE credentials, 0.0.0.0 with them).",
+)
+@click.option("--port", default=DEFAULT_PORT, show_default=True, type=int, help="TCP port.")
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Worker processes (each with 8 threads).",
+)
+@pass_runtime
+def serve_command(lazy, host: str | None, port: int, workers: int) -> None:
+    """Serve the LINE webhook, or the chat simulator when no LINE credentials are set."""
+    serve(runtime_of(lazy), host, port, workers)
 
 
 def register(main: click.Group) -> None:
-    """Add this module's commands to the command line."""
+    """Add `serve` to the command line."""
+    main.add_command(serve_command)

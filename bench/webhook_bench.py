@@ -1,0 +1,410 @@
+"""Webhook benchmark: signed `ยอด` events posted to fundbot under gunicorn, replies to a fake LINE.
+
+    python -m bench.webhook_bench [--events 3000] [--concurrency 8] [--database both]
+
+For each database it builds a fresh one (SQLite in a temporary folder; PostgreSQL as the
+database `fundbot_bench`, dropped afterwards, so the test database is untouched) with a few
+hundred linked debtors, starts the fake LINE server (bench/fakeline_server.py) and gunicorn
+(gunicorn.conf.py, gthread workers) on loopback, then posts one event per request from
+keep-alive client threads. It prints the sustained rate (events until the last reply reached
+the fake LINE server) and the latency percentiles of POST /callback, and checks that every
+event got exactly one reply. Requests are bounded in number and in time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import hmac
+import http.client
+import json
+import os
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_ADMIN_URL = os.environ.get(
+    "FUNDBOT_BENCH_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+PG_BENCH_DB = "fundbot_bench"
+CHANNEL_SECRET = "bench-channel-secret"
+TARGET_RATE = 300.0
+TARGET_MEDIAN_MS = 20.0
+
+
+@dataclass
+class Figures:
+    """What one run measured."""
+
+    database: str
+    events: int
+    posting_seconds: float = 0.0
+    total_seconds: float = 0.0
+    latencies_ms: list[float] = field(default_factory=list)
+    errors: int = 0
+    replies: int = 0
+
+    def percentile(self, p: float) -> float:
+        """The p-th percentile latency in milliseconds (nearest rank)."""
+        ordered = sorted(self.latencies_ms)
+        if not ordered:
+            return float("nan")
+        return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))]
+
+    @property
+    def rate(self) -> float:
+        """Sustained events per second: posted and answered (replies at the fake LINE)."""
+        return self.events / self.total_seconds if self.total_seconds else 0.0
+
+    def report(self) -> str:
+        """The figures as printed lines."""
+        ok = self.rate >= TARGET_RATE and self.percentile(50) < TARGET_MEDIAN_MS
+        return "\n".join(
+            [
+                f"== {self.database}: {self.events} events",
+                f"   sustained      {self.rate:8.1f} events/s (all replies in "
+                f"{self.total_seconds:.2f} s; posting took {self.posting_seconds:.2f} s)",
+                f"   POST /callback p50 {self.percentile(50):.1f} ms, "
+                f"p95 {self.percentile(95):.1f} ms, p99 {self.percentile(99):.1f} ms, "
+                f"max {max(self.latencies_ms, default=0):.1f} ms",
+                f"   replies at fake LINE {self.replies}/{self.events}, non-200 answers "
+                f"{self.errors}",
+                f"   target (>= {TARGET_RATE:.0f}/s, p50 < {TARGET_MEDIAN_MS:.0f} ms): "
+                + ("met" if ok and self.replies == self.events and not self.errors else "MISSED"),
+            ]
+        )
+
+
+# ---------------------------------------------------------------- the database
+
+
+def prepare_database(kind: str, workdir: Path, debtors: int) -> tuple[str, list[str]]:
+    """A fresh database of `kind` with `debtors` linked debtors: its URL and their user ids."""
+    if kind == "sqlite":
+        url = f"sqlite:///{workdir / 'bench.sqlite3'}"
+    else:
+        _recreate_pg_database()
+        url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + PG_BENCH_DB
+    import models
+    from models import migrate
+    from models.base import Database
+
+    database = Database(url)
+    migrate.upgrade(database.engine)
+    # Tables whose migration is not written yet, as the tests do.
+    models.Base.metadata.create_all(database.engine)
+    user_ids = _seed(database, debtors)
+    database.dispose()
+    return url, user_ids
+
+
+def _recreate_pg_database() -> None:
+    engine = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f"DROP DATABASE IF EXISTS {PG_BENCH_DB} WITH (FORCE)"))
+        connection.execute(text(f"CREATE DATABASE {PG_BENCH_DB}"))
+    engine.dispose()
+
+
+def drop_pg_database() -> None:
+    """Remove the benchmark's PostgreSQL database."""
+    engine = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f"DROP DATABASE IF EXISTS {PG_BENCH_DB} WITH (FORCE)"))
+    engine.dispose()
+
+
+def _seed(database, debtors: int) -> list[str]:
+    """Debtors in a few villages, each with a year-long monthly contract and a LINE id."""
+    from bot.simulator.events import BORROWER, fake_user_id
+    from models.types import FundKind
+    from tests.factories import make_borrower, make_contract, make_fund, make_village
+
+    rng = random.Random(7)
+    user_ids = []
+    start = date.today().replace(day=1) - timedelta(days=180)
+    with database.session() as session:
+        villages = [make_village(session, f"แก่งคอย/หินซ้อน/หมู่ {n}") for n in range(1, 11)]
+        for number in range(1, debtors + 1):
+            village = villages[number % len(villages)]
+            borrower = make_borrower(session, f"นางทดสอบ ภาระ{number}", village=village)
+            borrower.line_user_id = fake_user_id(BORROWER, borrower.id)
+            kind = FundKind.KKCJ if number % 3 == 0 else FundKind.WOMENS_FUND
+            make_contract(
+                session,
+                contract_no=f"B-{number:05d}",
+                principal=str(rng.choice((6000, 12000, 24000, 36000))),
+                contract_date=start,
+                first_due=start + timedelta(days=31),
+                fund=make_fund(session, kind, village=village),
+                borrower=borrower,
+            )
+            user_ids.append(borrower.line_user_id)
+    return user_ids
+
+
+# ---------------------------------------------------------------- the servers
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on (loopback)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_fake_line() -> tuple[subprocess.Popen, int]:
+    """The fake LINE server process and its port."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bench.fakeline_server", "--port", "0"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    line = process.stdout.readline()
+    if not line.startswith("listening on"):
+        process.kill()
+        raise RuntimeError(f"fake LINE server did not start: {line!r}")
+    return process, int(line.rsplit(":", 1)[1])
+
+
+def start_gunicorn(
+    url: str, line_port: int, workdir: Path, workers: int | None, config: Path
+) -> tuple:
+    """gunicorn serving bot.wsgi:app against `url`; (process, port) once it is healthy."""
+    port = free_port()
+    fake = f"http://127.0.0.1:{line_port}"
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "FUNDBOT_INSTANCE_PATH": str(workdir / "instance"),
+        "FUNDBOT_SECRET_KEY": "bench-secret-key",
+        "LINE_CHANNEL_SECRET": CHANNEL_SECRET,
+        "LINE_CHANNEL_ACCESS_TOKEN": "bench-access-token",
+        "LINE_API_BASE_URL": fake,
+        "LINE_API_DATA_URL": fake,
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "GUNICORN_LOGLEVEL": "warning",
+    }
+    if workers:
+        env["GUNICORN_WORKERS"] = str(workers)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", str(config), "bot.wsgi:app"],
+        cwd=ROOT,
+        env=env,
+        stderr=open(workdir / "gunicorn.log", "w"),  # noqa: SIM115 - closed with the process
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited: see {workdir / 'gunicorn.log'}")
+        try:
+            status, _body = _get(port, "/healthz")
+            if status == 200:
+                return process, port
+        except OSError:
+            pass
+        time.sleep(0.2)
+    process.kill()
+    raise RuntimeError("gunicorn did not become healthy within 30 s")
+
+
+def stop(process: subprocess.Popen) -> None:
+    """Stop a server we started, politely first."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _get(port: int, path: str) -> tuple[int, bytes]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+def _post(port: int, path: str) -> None:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    try:
+        connection.request("POST", path, body=b"")
+        connection.getresponse().read()
+    finally:
+        connection.close()
+
+
+def fake_line_replies(port: int) -> int:
+    """How many reply requests the fake LINE server has answered."""
+    _status, body = _get(port, "/__stats")
+    return json.loads(body)["requests"].get("reply", 0)
+
+
+# ---------------------------------------------------------------- the client
+
+
+def signed_body(user_id: str) -> tuple[bytes, str]:
+    """A webhook body with one `ยอด` text event from `user_id`, and its X-Line-Signature."""
+    from bot.simulator.events import source, text_message
+
+    event = text_message(source(user_id), "ยอด")
+    body = json.dumps({"destination": "Ubench", "events": [event]}, ensure_ascii=False).encode()
+    digest = hmac.new(CHANNEL_SECRET.encode(), body, hashlib.sha256).digest()
+    return body, base64.b64encode(digest).decode()
+
+
+def post_events(
+    port: int, user_ids: list[str], count: int, concurrency: int, max_seconds: float
+) -> tuple[list[float], int, float]:
+    """Post `count` events from `concurrency` keep-alive connections; latencies, errors, time."""
+    bodies = [signed_body(random.choice(user_ids)) for _ in range(count)]
+    latencies: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+    next_index = iter(range(count))
+    deadline = time.monotonic() + max_seconds
+
+    def worker() -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        mine = []
+        failed = 0
+        while time.monotonic() < deadline:
+            with lock:
+                index = next(next_index, None)
+            if index is None:
+                break
+            body, signature = bodies[index]
+            headers = {"Content-Type": "application/json", "X-Line-Signature": signature}
+            started = time.perf_counter()
+            try:
+                connection.request("POST", "/callback", body=body, headers=headers)
+                response = connection.getresponse()
+                response.read()
+                status = response.status
+            except (OSError, http.client.HTTPException):
+                connection.close()
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                status = 0
+            mine.append((time.perf_counter() - started) * 1000)
+            failed += status != 200
+        connection.close()
+        with lock:
+            latencies.extend(mine)
+            errors[0] += failed
+
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return latencies, errors[0], time.perf_counter() - started
+
+
+def wait_for_replies(line_port: int, expected: int, timeout: float) -> int:
+    """Replies seen by the fake LINE server once `expected` arrived (or the timeout passed)."""
+    deadline = time.monotonic() + timeout
+    seen = fake_line_replies(line_port)
+    while seen < expected and time.monotonic() < deadline:
+        time.sleep(0.02)
+        seen = fake_line_replies(line_port)
+    return seen
+
+
+# ---------------------------------------------------------------- one run
+
+
+def run(kind: str, args: argparse.Namespace) -> Figures:
+    """Benchmark one database and return its figures."""
+    workdir = Path(tempfile.mkdtemp(prefix=f"fundbot-bench-{kind}-"))
+    (workdir / "instance").mkdir()
+    print(f"-- {kind}: seeding {args.debtors} linked debtors", flush=True)
+    url, user_ids = prepare_database(kind, workdir, args.debtors)
+    line, line_port = start_fake_line()
+    app = None
+    try:
+        app, port = start_gunicorn(url, line_port, workdir, args.workers, args.gunicorn_config)
+        warm = min(200, args.events)
+        post_events(port, user_ids, warm, args.concurrency, args.max_seconds)
+        wait_for_replies(line_port, warm, 30)
+        _post(line_port, "/__reset")
+        figures = Figures(kind, args.events)
+        started = time.perf_counter()
+        latencies, errors, posting = post_events(
+            port, user_ids, args.events, args.concurrency, args.max_seconds
+        )
+        figures.replies = wait_for_replies(line_port, len(latencies), 60)
+        figures.total_seconds = time.perf_counter() - started
+        figures.posting_seconds = posting
+        figures.latencies_ms, figures.errors = latencies, errors
+        figures.events = len(latencies)
+        return figures
+    finally:
+        if app is not None:
+            stop(app)
+        stop(line)
+        if kind == "postgresql":
+            drop_pg_database()
+        if args.keep:
+            print(f"   kept {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark; exit 1 when an event went unanswered."""
+    parser = argparse.ArgumentParser(description="fundbot webhook benchmark")
+    parser.add_argument("--events", type=int, default=3000)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--debtors", type=int, default=300)
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="gunicorn workers (default: gunicorn.conf.py's, 2 x cores + 1)",
+    )
+    parser.add_argument(
+        "--max-seconds",
+        type=float,
+        default=120.0,
+        help="stop posting after this long whatever the count",
+    )
+    parser.add_argument(
+        "--gunicorn-config",
+        type=Path,
+        default=ROOT / "gunicorn.conf.py",
+        help="gunicorn settings file (default: the production one)",
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the work folder and logs")
+    args = parser.parse_args(argv)
+    kinds = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
+    complete = True
+    for kind in kinds:
+        figures = run(kind, args)
+        print(figures.report(), flush=True)
+        complete &= figures.replies == figures.events and not figures.errors
+    return 0 if complete else 1
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    sys.exit(main())

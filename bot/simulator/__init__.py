@@ -1,0 +1,110 @@
+"""The chat simulator at /simulator: act as any debtor, officer or group without LINE.
+
+It lets anyone act as anyone, so create_app registers it only while no LINE credentials
+are set (and `fundbot serve` then listens on localhost). What a person does on the page
+becomes the webhook event LINE would send, handled by the same pipeline as /callback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from flask import Blueprint, Flask, make_response, render_template, request
+
+from bot.i18n import LOCALES, _, normalize, use_locale
+
+bp = Blueprint("simulator", __name__, url_prefix="/simulator")
+LANG_COOKIE = "fundbot_simulator_lang"
+LANGUAGES = (("th", "ไทย"), ("en", "English"))
+
+
+def init_app(app: Flask) -> None:
+    """Serve the simulator from `app` (only ever called without LINE credentials)."""
+    from bot.simulator import api  # noqa: F401 - registers the JSON routes on bp
+
+    app.register_blueprint(bp)
+
+
+def page_language() -> str:
+    """The page's language: ?lang=, else the one chosen before, else FUNDBOT_LOCALE."""
+    from flask import current_app
+
+    chosen = request.args.get("lang") or request.cookies.get(LANG_COOKIE)
+    if chosen and normalize(chosen) == chosen.lower():
+        return chosen.lower()
+    return current_app.extensions["fundbot"].settings.locale
+
+
+def localized(view: Callable) -> Callable:
+    """Run a view with the page's language (the bot's own answers use each user's)."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        with use_locale(page_language()):
+            return view(*args, **kwargs)
+
+    return wrapper
+
+
+@bp.get("/")
+@localized
+def page():
+    """The simulator page."""
+    lang = page_language()
+    response = make_response(
+        render_template(
+            "simulator.html",
+            lang=lang,
+            languages=[(code, label) for code, label in LANGUAGES if code in LOCALES],
+            t=page_text(),
+            js_text=script_text(),
+        )
+    )
+    if request.args.get("lang") == lang:
+        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax")
+    return response
+
+
+def page_text() -> dict[str, str]:
+    """The strings of the page itself."""
+    return {
+        "title": _("Chat simulator"),
+        "note": _("No LINE account needed: act as a debtor, an officer or a group."),
+        "pick": _("Who you are"),
+        "debtors": _("Debtors"),
+        "officers": _("Officers"),
+        "groups": _("Groups"),
+        "search": _("Search a name, village or contract no."),
+        "chat": _("Chat"),
+        "no_chat": _("Nobody picked yet"),
+        "placeholder": _("Pick a debtor, an officer or a group on the left to start chatting."),
+        "send_image": _("Send a photo (a transfer slip)"),
+        "type_here": _("Type a message"),
+        "send": _("Send"),
+    }
+
+
+def script_text() -> dict[str, str]:
+    """The strings the page's script shows."""
+    return {
+        "failed": _("That did not work. Please try again."),
+        "new_group": _("+ A new group"),
+        "nothing_found": _("Nothing found."),
+        "more": _("Show more"),
+        "speaking_as": _("speaking as %(name)s"),
+        "pick_speaker": _("Pick a debtor or an officer to speak as first."),
+        "link_borrower": _("Link this LINE user to the borrower"),
+        "link_staff": _("Register this LINE user as the officer"),
+        "follow": _("Add the bot as a friend"),
+        "unfollow": _("Block the bot"),
+        "join": _("Add the bot to this group"),
+        "member_joined": _("Join this group"),
+        "leave": _("Remove the bot"),
+        "no_chat": _("Nobody picked yet"),
+        "pushed": _("(pushed)"),
+        "empty_chat": _("No messages yet."),
+        "photo": _("photo"),
+        "sticker": _("(sticker)"),
+        "unsupported": _("The simulator cannot do a %(type)s action."),
+    }

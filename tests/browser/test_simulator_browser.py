@@ -1,0 +1,50 @@
+"""The chat simulator in a real browser: pick a debtor, link, ask the balance, read the answer."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.i18n import format_date
+from tests.factories import make_contract
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def debtor(session):
+    """สมศรี ใจดี with a 12-month contract that started four months ago."""
+    today = datetime.now(ZoneInfo("Asia/Bangkok")).date()
+    start = today - timedelta(days=120)
+    contract = make_contract(session, contract_date=start, first_due=start + timedelta(days=30))
+    session.commit()
+    return contract.borrower
+
+
+def test_pick_a_debtor_link_and_ask_the_balance(live_app, page, debtor, tmp_path):
+    page.goto(f"{live_app}/simulator/")
+    page.fill("#search", "สมศรี")
+    page.locator(".who", has_text="สมศรี ใจดี").click()
+    assert "W-001" in page.inner_text("#chat-sub")
+
+    page.click("#chat-actions button.primary")  # link this LINE user to the borrower
+    page.locator(".row.bot .bubble", has_text="ใจดี").wait_for()
+
+    page.fill("#text", "ยอด")
+    page.press("#text", "Enter")
+    answer = page.locator(".row.bot .bubble", has_text="บาท").last
+    answer.wait_for()
+    today = datetime.now(ZoneInfo("Asia/Bangkok")).date()
+    assert format_date(today) in answer.inner_text()
+    assert "12,000.00 บาท" in answer.inner_text()
+    # The user's own message is on the right, the bot's answer a green bubble on the left.
+    assert page.locator(".row.user .bubble", has_text="ยอด").count() == 1
+    color = answer.evaluate("node => getComputedStyle(node).backgroundColor")
+    assert color == "rgb(200, 242, 180)"
+
+    shot = tmp_path / "simulator.png"
+    page.screenshot(path=str(shot), full_page=True)
+    print(f"screenshot: {shot}")
+    assert shot.stat().st_size > 10_000
