@@ -160,6 +160,29 @@ def sample_events() -> list[dict]:
     return fresh
 
 
+def in_thai(msgid: str, **values: object) -> str:
+    """What a Thai reader is sent for `msgid`: the catalog's msgstr, filled in with `values`.
+
+    Fails when the catalog has no Thai for `msgid`, so a test comparing a reply with it cannot
+    pass on an English reply.
+    """
+    from bot.i18n import _, use_locale
+
+    with use_locale("th"):
+        text = _(msgid, **values)
+    untranslated = msgid % values if values else msgid
+    assert text != untranslated, f"no Thai translation for {msgid!r}"
+    return text
+
+
+def in_english(msgid: str, **values: object) -> str:
+    """What an English reader is sent for `msgid`."""
+    from bot.i18n import _, use_locale
+
+    with use_locale("en"):
+        return _(msgid, **values)
+
+
 def make_app(environ: dict[str, str]):
     """The Flask app for a test environment (its runtime at app.extensions["fundbot"])."""
     from bot.app import create_app

@@ -16,6 +16,8 @@ from models.staff import Staff
 from models.types import FundKind, Role
 from tests.factories import make_contract, make_village
 from tests.line_events import (
+    in_english,
+    in_thai,
     join_event,
     leave_event,
     make_app,
@@ -70,12 +72,21 @@ def groups(db) -> list[LineGroup]:
 def test_the_bot_introduces_itself_on_join(client, fake_line):
     post_events(client, routed(fake_line, join_event(GROUP)))
     [text] = fake_line.texts_to(GROUP)
-    assert "ผูกกลุ่ม" in text
+    assert text == in_thai(
+        "Hello, I am the repayment assistant of the community development funds. I never "
+        "show anyone's figures in a group. An officer registers this group by sending "
+        "ผูกกลุ่ม AREA [womens_fund|kkcj] for a debtor reminder group, or ผูกกลุ่มทีม AREA "
+        "for a working-team group, for example: ผูกกลุ่ม แก่งคอย/หินซ้อน/หมู่ 3 kkcj"
+    )
 
 
 def test_an_officer_registers_a_reminder_group(db, client, fake_line, officer):
     [answer] = in_group(client, fake_line, "Uofficer", "ผูกกลุ่ม แก่งคอย/หินซ้อน/หมู่ ๓ kkcj")
-    assert "สระบุรี/แก่งคอย/หินซ้อน/หมู่ 3" in answer
+    assert answer == in_thai(
+        "This group is now the debtor reminder group of %(area)s (%(fund)s).",
+        area="สระบุรี/แก่งคอย/หินซ้อน/หมู่ 3",
+        fund=in_thai("KKCJ fund"),
+    )
     [group] = groups(db)
     assert (group.kind, group.fund_kind, group.active) == ("reminder", FundKind.KKCJ, True)
     assert group.registered_by == officer.id
@@ -86,14 +97,20 @@ def test_an_officer_registers_a_reminder_group(db, client, fake_line, officer):
 
 
 def test_an_officer_registers_a_working_team_group(db, client, fake_line, officer):
-    in_group(client, fake_line, "Uofficer", "ผูกกลุ่มทีม แก่งคอย/หินซ้อน")
+    [answer] = in_group(client, fake_line, "Uofficer", "ผูกกลุ่มทีม แก่งคอย/หินซ้อน")
+    assert answer == in_thai(
+        "This group is now the working-team group of %(area)s.", area="สระบุรี/แก่งคอย/หินซ้อน"
+    )
     [group] = groups(db)
     assert (group.kind, group.fund_kind) == ("team", None)
 
 
 def test_someone_not_registered_as_staff_cannot_register(db, client, fake_line, officer):
     [answer] = in_group(client, fake_line, "Ustranger", "ผูกกลุ่ม แก่งคอย/หินซ้อน/หมู่ 3")
-    assert "Only a registered officer" in answer
+    assert answer == in_thai(
+        "Only a registered officer can register a group. Officers: first send your "
+        "registration code to me in a private chat."
+    )
     assert groups(db) == []
 
 
@@ -101,13 +118,19 @@ def test_an_area_outside_the_officers_is_refused(db, session, client, fake_line,
     make_village(session, "หนองแค/คชสิทธิ์/หมู่ 1")
     session.commit()
     [answer] = in_group(client, fake_line, "Uofficer", "ผูกกลุ่ม หนองแค/คชสิทธิ์/หมู่ 1")
-    assert "outside your areas" in answer
+    assert answer == in_thai(
+        "%(area)s is outside your areas (%(areas)s); you cannot register a group for it.",
+        area="สระบุรี/หนองแค/คชสิทธิ์/หมู่ 1",
+        areas="สระบุรี/แก่งคอย/หินซ้อน",
+    )
     assert groups(db) == []
 
 
 def test_an_unknown_area_is_named_in_the_answer(db, client, fake_line, officer):
     [answer] = in_group(client, fake_line, "Uofficer", "ผูกกลุ่ม ไม่มี/ตำบลนี้")
-    assert "ไม่มี/ตำบลนี้" in answer
+    assert answer == in_thai(
+        "No area called %(path)s. Write it as district/subdistrict/village.", path="ไม่มี/ตำบลนี้"
+    )
     assert groups(db) == []
 
 
@@ -139,18 +162,36 @@ def test_balance_asked_in_a_group_is_pushed_privately(db, session, client, fake_
     session.commit()
     with time_machine.travel(APRIL_15, tick=True):
         group_texts = in_group(client, fake_line, "Udebtor", "ยอด")
-    private = "\n".join(fake_line.texts_to("Udebtor"))
-    assert "W-001" in private and "12,000.00" in private
+    [private] = fake_line.texts_to("Udebtor")
+    assert private.startswith(in_thai("Your balance on %(date)s", date="15 เม.ย. 2568"))
+    assert "W-001" in private and "12,000.00 บาท" in private
     [public] = group_texts
-    assert "private" in public
+    assert public == in_thai("I have sent the answer to you in a private chat.")
     for secret in ("สมศรี", "W-001", "12,000", "1,000", "บาท"):
         assert secret not in public
     assert [p["to"] for p in fake_line.pushes()] == ["Udebtor"]
 
 
+def test_the_private_answer_is_in_the_debtors_own_language(session, client, fake_line):
+    contract = make_contract(session)
+    contract.borrower.line_user_id = "Udebtor"
+    contract.borrower.locale = "en"
+    session.commit()
+    with time_machine.travel(APRIL_15, tick=True):
+        [public] = in_group(client, fake_line, "Udebtor", "ยอด")
+    [private] = fake_line.texts_to("Udebtor")
+    assert private.startswith(in_english("Your balance on %(date)s", date="15 Apr 2025"))
+    assert "THB 12,000.00" in private and "บาท" not in private
+    for secret in ("สมศรี", "W-001", "12,000", "1,000", "THB", "บาท"):
+        assert secret not in public
+
+
 def test_balance_asked_in_a_group_by_someone_unlinked_gets_generic_text(client, fake_line):
     [public] = in_group(client, fake_line, "Unobody", "ยอด")
-    assert "add me as a friend" in public
+    assert public == in_thai(
+        "To see your own figures, add me as a friend and link your account in a private chat "
+        "first. I never show figures in a group."
+    )
     assert fake_line.pushes() == []
 
 
@@ -159,9 +200,15 @@ def test_a_code_sent_in_a_group_is_not_used_and_stops_working(db, session, cli, 
     session.commit()
     code = cli("link-code", "W-001").output.strip().splitlines()[-1]
     [answer] = in_group(client, fake_line, "Udebtor", f"ลงทะเบียน {code}")
-    assert "private chat" in answer
+    assert answer == in_thai(
+        "Please send your code to me in a private chat, never in a group. Others have seen "
+        "this one, so it no longer works: ask your officer for a new one."
+    )
+    assert code not in answer
     post_events(client, routed(fake_line, text_event("Udebtor", code)))
-    assert "not valid" in fake_line.texts_to("Udebtor")[-1]
+    assert fake_line.texts_to("Udebtor") == [
+        in_thai("That code is not valid. Check it and send it again.")
+    ]
     with db.session() as s:
         assert s.get(type(contract.borrower), contract.borrower_id).line_user_id is None
 

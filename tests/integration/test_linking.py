@@ -14,10 +14,16 @@ from models.borrower import Borrower
 from models.identity import LinkCode
 from models.staff import Staff
 from tests.factories import make_contract
-from tests.line_events import make_app, post_events, routed, text_event
+from tests.line_events import in_thai, make_app, post_events, routed, text_event
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
 APRIL_15 = datetime(2025, 4, 15, 10, 0, tzinfo=BANGKOK)
+
+# The msgids of the answers to a code; tests compare replies with their Thai.
+INVALID = "That code is not valid. Check it and send it again."
+LOCKED = (
+    "Too many wrong codes. For your safety, codes from this account are refused until %(time)s."
+)
 
 
 @pytest.fixture
@@ -64,7 +70,10 @@ def test_link_code_from_the_cli_links_and_balance_answers(db, cli, client, fake_
         assert "สมศรี" in result.output
         assert "2568" in result.output  # the expiry, in the Buddhist Era
         answer = say(client, fake_line, "Udebtor", code)
-        assert "สมศรี" in answer
+        assert answer == in_thai(
+            "Linked: this LINE account now belongs to %(name)s. Send ยอด to see your balance.",
+            name="สมศรี ใจดี",
+        )
         balance = say(client, fake_line, "Udebtor", "ยอด")
     assert borrower_of(db, loan).line_user_id == "Udebtor"
     assert "W-001" in balance
@@ -92,14 +101,14 @@ def test_a_code_works_once(db, cli, client, fake_line, loan):
     code = last_line(cli("link-code", "W-001"))
     say(client, fake_line, "Udebtor", code)
     answer = say(client, fake_line, "Uother", code)
-    assert "already been used" in answer
+    assert answer == in_thai("That code has already been used. Ask your officer for a new one.")
     assert borrower_of(db, loan).line_user_id == "Udebtor"
 
 
 def test_a_new_code_replaces_the_old_one(db, cli, client, fake_line, loan):
     old = last_line(cli("link-code", "W-001"))
     last_line(cli("link-code", "W-001"))
-    assert "not valid" in say(client, fake_line, "Udebtor", old)
+    assert say(client, fake_line, "Udebtor", old) == in_thai(INVALID)
     assert borrower_of(db, loan).line_user_id is None
 
 
@@ -107,7 +116,9 @@ def test_a_code_expires_after_14_days(db, cli, client, fake_line, loan):
     with time_machine.travel(APRIL_15, tick=True):
         code = last_line(cli("link-code", "W-001"))
     with time_machine.travel(APRIL_15 + timedelta(days=14, minutes=1), tick=True):
-        assert "expired" in say(client, fake_line, "Udebtor", code)
+        assert say(client, fake_line, "Udebtor", code) == in_thai(
+            "That code has expired. Ask your officer for a new one."
+        )
     assert borrower_of(db, loan).line_user_id is None
 
 
@@ -116,14 +127,15 @@ def test_five_wrong_codes_lock_the_user_out_for_an_hour(db, cli, client, fake_li
         code = last_line(cli("link-code", "W-001"))
         wrong = "ABC234" if code != "ABC234" else "ABC235"
         for _ in range(4):
-            assert "not valid" in say(client, fake_line, "Uguess", wrong)
-        assert "Too many wrong codes" in say(client, fake_line, "Uguess", wrong)
-        assert "Too many wrong codes" in say(client, fake_line, "Uguess", code)
+            assert say(client, fake_line, "Uguess", wrong) == in_thai(INVALID)
+        locked = in_thai(LOCKED, time="15 เม.ย. 2568 11:00")
+        assert say(client, fake_line, "Uguess", wrong) == locked
+        assert say(client, fake_line, "Uguess", code) == locked
         assert borrower_of(db, loan).line_user_id is None
         # Another LINE user is not affected.
-        assert "Too many" not in say(client, fake_line, "Uhonest", "ABC999")
+        assert say(client, fake_line, "Uhonest", "ABC999") == in_thai(INVALID)
     with time_machine.travel(APRIL_15 + timedelta(minutes=59), tick=True):
-        assert "Too many wrong codes" in say(client, fake_line, "Uguess", code)
+        assert say(client, fake_line, "Uguess", code) == locked
     with time_machine.travel(APRIL_15 + timedelta(hours=1, minutes=1), tick=True):
         say(client, fake_line, "Uguess", code)
     assert borrower_of(db, loan).line_user_id == "Uguess"
@@ -138,7 +150,10 @@ def test_a_line_user_linked_to_another_borrower_is_refused(
     second_code = last_line(cli("link-code", "W-002"))
     say(client, fake_line, "Udebtor", first_code)
     answer = say(client, fake_line, "Udebtor", second_code)
-    assert "already linked to someone else" in answer
+    assert answer == in_thai(
+        "This LINE account is already linked to someone else. Send ยกเลิกการเชื่อมต่อ "
+        "first, or ask your officer."
+    )
     assert borrower_of(db, second).line_user_id is None
 
 
@@ -153,9 +168,16 @@ def test_linking_is_audited(db, cli, client, fake_line, loan):
 def test_debtor_unlinks_in_chat(db, cli, client, fake_line, loan):
     say(client, fake_line, "Udebtor", last_line(cli("link-code", "W-001")))
     answer = say(client, fake_line, "Udebtor", "ยกเลิกการเชื่อมต่อ")
-    assert "no longer linked" in answer
+    assert answer == in_thai(
+        "Your LINE account is no longer linked to %(name)s. To link again, ask your "
+        "officer for a new code.",
+        name="สมศรี ใจดี",
+    )
     assert borrower_of(db, loan).line_user_id is None
-    assert "ลงทะเบียน" in say(client, fake_line, "Udebtor", "ยอด")
+    assert say(client, fake_line, "Udebtor", "ยอด") == in_thai(
+        "Your LINE account is not linked to a loan yet. Ask your community development "
+        "officer for a 6-character code, then send it here, for example: ลงทะเบียน ABC234"
+    )
 
 
 def test_staff_unlink_from_the_cli(db, cli, client, fake_line, loan):
@@ -181,7 +203,12 @@ def test_officer_registers_with_the_code_from_officer_add(db, cli, client, fake_
     )
     code = last_line(result)
     answer = say(client, fake_line, "Uofficer", f"ลงทะเบียน {code}")
-    assert "สมชาย พัฒนากร" in answer
+    assert answer == in_thai(
+        "Registered: %(name)s, %(role)s for %(areas)s.",
+        name="สมชาย พัฒนากร",
+        role=in_thai("field officer"),
+        areas="สระบุรี/แก่งคอย/หินซ้อน",
+    )
     with db.session() as session:
         staff = session.scalar(select(Staff))
         assert staff.line_user_id == "Uofficer"
@@ -218,5 +245,10 @@ def test_a_new_registration_code_replaces_the_old_one(db, cli, client, fake_line
     with db.session() as session:
         staff_id = session.scalar(select(Staff.id))
     new = last_line(cli("officer", "code", str(staff_id)))
-    assert "not valid" in say(client, fake_line, "Uadmin", old)
-    assert "นภา" in say(client, fake_line, "Uadmin", new)
+    assert say(client, fake_line, "Uadmin", old) == in_thai(INVALID)
+    assert say(client, fake_line, "Uadmin", new) == in_thai(
+        "Registered: %(name)s, %(role)s for %(areas)s.",
+        name="นภา",
+        role=in_thai("administrator"),
+        areas="สระบุรี/แก่งคอย",
+    )

@@ -14,6 +14,8 @@ from models.base import utcnow
 from models.inbound import DONE, FAILED, IGNORED, InboundEvent
 from tests.line_events import (
     body_of,
+    in_english,
+    in_thai,
     make_app,
     post_body,
     post_events,
@@ -71,7 +73,9 @@ def test_valid_event_gets_200_and_a_reply(app, client, fake_line):
     response = post_events(client, event)
     assert response.status_code == 200
     assert len(fake_line.replies()) == 1
-    assert "ลงทะเบียน" in fake_line.texts_to("U1")[0]
+    [help_text] = fake_line.texts_to("U1")
+    assert help_text.startswith(in_thai("What you can send me:"))
+    assert "ลงทะเบียน" in help_text
     assert [row.state for row in stored(app)] == [DONE]
 
 
@@ -115,8 +119,8 @@ def test_events_are_handled_in_timestamp_order(app, client, fake_line):
     ask = routed(fake_line, text_event("U1", "ช่วยเหลือ", timestamp=2_000))
     post_events(client, ask, switch)
     texts = fake_line.texts_to("U1")
-    assert texts[0] == "From now on I will answer you in English."
-    assert texts[1].startswith("What you can send me:")
+    assert texts[0] == in_english("From now on I will answer you in English.")
+    assert texts[1].startswith(in_english("What you can send me:"))
 
 
 def test_an_event_without_id_is_deduplicated_by_its_content(app, client, fake_line):
@@ -143,7 +147,7 @@ def test_an_exception_in_a_handler_gives_a_generic_answer(app, fake_line):
     texts = fake_line.texts_to("U1")
     assert len(texts) == 1
     assert "exploded" not in texts[0] and "Traceback" not in texts[0]
-    assert texts[0] == _thai("Sorry, something went wrong. Please try again later.")
+    assert texts[0] == in_thai("Sorry, something went wrong. Please try again later.")
     [row] = stored(app)
     assert row.state == FAILED
     assert "exploded" in row.error
@@ -191,13 +195,6 @@ def test_without_a_channel_secret_the_webhook_says_why(env):
     assert response.status_code == 503
     assert b"LINE_CHANNEL_SECRET" in response.data
     app.extensions["fundbot"].db.dispose()
-
-
-def _thai(msgid: str) -> str:
-    from bot.i18n import _, use_locale
-
-    with use_locale("th"):
-        return _(msgid)
 
 
 def test_a_late_redelivery_out_of_order_is_not_acted_on_again(app, client, fake_line):
