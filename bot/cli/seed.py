@@ -1,7 +1,179 @@
-"""Placeholder: filled in by the issue that owns this command family."""
+"""`fundbot seed-demo` and `fundbot demo`: load the demo province, and start with it."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date, datetime
+from pathlib import Path
 
 import click
+from sqlalchemy.engine import make_url
+
+from bot.cli import pass_runtime, runtime_of
+from bot.cli.arrears import CLASS_LABELS
+from bot.cli.params import DATE
+from bot.context import Runtime
+from bot.demo.geography import PROVINCE
+from bot.demo.seed import (
+    SeedReport,
+    class_counts,
+    contract_count,
+    refuse_if_seeded,
+    seed_demo,
+)
+from bot.i18n import _, format_date
+from models import migrate
+from models.types import Role
+
+DEFAULT_BORROWERS = 3000
+DEFAULT_SEED = 2569
+
+
+@click.command("seed-demo")
+@click.option(
+    "--borrowers",
+    default=DEFAULT_BORROWERS,
+    show_default=True,
+    type=click.IntRange(1, 100_000),
+    help="How many borrowers (one contract each).",
+)
+@click.option(
+    "--seed",
+    default=DEFAULT_SEED,
+    show_default=True,
+    type=int,
+    help="The same seed, the same data.",
+)
+@click.option("--today", type=DATE, help="The date the data is built around (default: today).")
+@pass_runtime
+def seed_demo_command(lazy, borrowers: int, seed: int, today: date | None) -> None:
+    """Load a demo province (Saraburi) into an empty database."""
+    runtime = runtime_of(lazy)
+    if migrate.current(runtime.db.engine) is None:
+        migrate.upgrade(runtime.db.engine)
+    report = load_demo(runtime, borrowers=borrowers, seed=seed, today=today)
+    for line in summary_lines(runtime, report):
+        click.echo(line)
+
+
+@click.command("demo")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=5000, show_default=True, type=int, help="TCP port.")
+@click.option(
+    "--borrowers",
+    default=DEFAULT_BORROWERS,
+    show_default=True,
+    type=click.IntRange(1, 100_000),
+    help="Borrowers in the demo, when it is loaded.",
+)
+@click.option("--no-serve", is_flag=True, help="Load and summarise only; do not start the web app.")
+@pass_runtime
+def demo_command(lazy, host: str, port: int, borrowers: int, no_serve: bool) -> None:
+    """Create the database, load the demo province if it is empty, and start the app."""
+    runtime = runtime_of(lazy)
+    migrate.upgrade(runtime.db.engine)
+    today = datetime.now(runtime.settings.timezone).date()
+    with runtime.db.session() as session:
+        existing = contract_count(session)
+        classes = class_counts(session, today) if existing else None
+    if classes is None:
+        report = load_demo(runtime, borrowers=borrowers, seed=DEFAULT_SEED, today=today)
+        lines = summary_lines(runtime, report)
+    else:
+        lines = [
+            _(
+                "The database already holds %(count)d contracts: starting with them.",
+                count=existing,
+            ),
+            *class_lines(classes, today),
+            _("Database: %(where)s", where=database_location(runtime)),
+        ]
+    for line in lines:
+        click.echo(line)
+    if no_serve:
+        return
+    from bot.cli import serve as serve_module
+
+    serve = getattr(serve_module, "serve", None)
+    if serve is None:
+        click.echo(_("The web part of fundbot is not built yet: nothing more to start."))
+        return
+    serve(runtime, host, port)
+
+
+def load_demo(runtime: Runtime, *, borrowers: int, seed: int, today: date | None) -> SeedReport:
+    """Seed in one transaction, with a progress bar on stderr."""
+    today = today or datetime.now(runtime.settings.timezone).date()
+    with runtime.db.session() as session:
+        refuse_if_seeded(session)
+    label = _("Loading the demo province")
+    with (
+        runtime.db.session() as session,
+        click.progressbar(length=borrowers, label=label, file=sys.stderr) as bar,
+    ):
+        return seed_demo(
+            session,
+            settings=runtime.settings,
+            borrowers=borrowers,
+            seed=seed,
+            today=today,
+            progress=bar.update,
+        )
+
+
+def summary_lines(runtime: Runtime, report: SeedReport) -> list[str]:
+    """What was loaded, the debtor classes on the day, and where the database is."""
+    staff = report.staff
+    lines = [
+        _(
+            "Demo province loaded in %(seconds)s s: %(villages)d villages, %(borrowers)d "
+            "borrowers (%(groups)d member groups), %(contracts)d contracts, %(payments)d "
+            "payments, the Women's Fund and %(funds)d village funds.",
+            seconds=report.seconds,
+            villages=report.villages,
+            borrowers=report.borrowers,
+            groups=report.groups,
+            contracts=report.contracts,
+            payments=report.payments,
+            funds=report.kkcj_funds,
+        ),
+        _(
+            "Staff: %(officers)d field officers, %(fund_staff)d fund staff, %(heads)d district "
+            "heads, %(admins)d administrator.",
+            officers=staff[Role.FIELD_OFFICER.value],
+            fund_staff=staff[Role.FUND_STAFF.value],
+            heads=staff[Role.DISTRICT_HEAD.value],
+            admins=staff[Role.ADMIN.value],
+        ),
+        *class_lines(report.classes, report.today),
+        _("Database: %(where)s", where=database_location(runtime)),
+    ]
+    if runtime.settings.province != PROVINCE:
+        lines.append(
+            _(
+                "Note: FUNDBOT_PROVINCE is %(configured)s, but the demo province is %(demo)s.",
+                configured=runtime.settings.province,
+                demo=PROVINCE,
+            )
+        )
+    return lines
+
+
+def class_lines(classes: dict[str, int], today: date) -> list[str]:
+    """A heading and one line per debtor class with its number of contracts."""
+    heading = _("Contracts per debtor class on %(date)s:", date=format_date(today))
+    return [heading, *(f"  {CLASS_LABELS[name]}: {count:,}" for name, count in classes.items())]
+
+
+def database_location(runtime: Runtime) -> str:
+    """The SQLite file, or the server URL without its password."""
+    url = make_url(runtime.settings.database_url)
+    if url.get_backend_name() == "sqlite" and url.database:
+        return str(Path(url.database).resolve())
+    return url.render_as_string(hide_password=True)
 
 
 def register(main: click.Group) -> None:
-    """Add this module's commands to the command line."""
+    """Add `seed-demo` and `demo` to the command line."""
+    main.add_command(seed_demo_command)
+    main.add_command(demo_command)
