@@ -40,9 +40,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
-from sqlalchemy import BigInteger, and_, case, cast, func, or_, select, type_coerce
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    and_,
+    bindparam,
+    case,
+    cast,
+    exists,
+    func,
+    or_,
+    select,
+    type_coerce,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.functions import FunctionElement
@@ -181,11 +194,25 @@ def contract_arrears(
     fund_kind: FundKind | str | None = None,
 ) -> list[ContractArrears]:
     """Each contract's arrears on `as_of`, within `scope` (area paths; None: everywhere)."""
-    filters = _contract_filters(scope, contract_no, borrower_id, fund_kind)
-    if filters is None:
-        return []
-    figures = _classified(as_of, filters)
-    query = (
+    if borrower_id is not None and scope is None and contract_no is None and fund_kind is None:
+        query, params = _one_borrower_query(), {"borrower_id": borrower_id}
+    else:
+        filters = _contract_filters(scope, contract_no, borrower_id, fund_kind)
+        if filters is None:
+            return []
+        query, params = _contract_query(filters), {}
+    params.update(_date_params(as_of))
+    # A Core execution: the ORM's row processing would cost more than the query on 100,000 rows.
+    result = session.connection().execute(query, params)
+    rows = [_contract_row(row, as_of) for row in result.all()]
+    # Sorted here, by code point, so that the order is the same whatever the database collation.
+    return sorted(rows, key=lambda r: (r.area, r.contract_no, r.fund))
+
+
+def _contract_query(filters: list):
+    """Per-contract figures joined to what names the contract, for the chosen contracts."""
+    figures = _classified(filters)
+    return (
         select(
             Contract.id,
             Fund.kind,
@@ -201,10 +228,12 @@ def contract_arrears(
         .join(Borrower, Borrower.id == Contract.borrower_id)
         .join(Area, Area.id == Borrower.area_id)
     )
-    # A Core execution: the ORM's row processing would cost more than the query on 100,000 rows.
-    rows = [_contract_row(row, as_of) for row in session.connection().execute(query).all()]
-    # Sorted here, by code point, so that the order is the same whatever the database collation.
-    return sorted(rows, key=lambda r: (r.area, r.contract_no, r.fund))
+
+
+@cache
+def _one_borrower_query():
+    """The statement for one debtor's contracts (the chat balance), built once per process."""
+    return _contract_query([Contract.borrower_id == bindparam("borrower_id")])
 
 
 def area_arrears(
@@ -219,7 +248,7 @@ def area_arrears(
     filters = _contract_filters(scope, None, None, fund_kind)
     if filters is None:
         return []
-    figures = _classified(as_of, filters)
+    figures = _classified(filters)
     home = aliased(Area)
     key = _area_key(home, AreaLevel(level)).label("group_id")
     grouped = (
@@ -233,7 +262,8 @@ def area_arrears(
     query = select(group_area.id, group_area.path, group_area.level, *grouped.c[1:]).join(
         grouped, grouped.c.group_id == group_area.id
     )
-    folded = _fold(((r[0], r[1], str(r[2])), *r[3:]) for r in session.execute(query))
+    rows = session.execute(query, _date_params(as_of))
+    folded = _fold(((r[0], r[1], str(r[2])), *r[3:]) for r in rows)
     areas = [
         AreaArrears(group=path, area_id=area_id, level=area_level, **totals)
         for (area_id, path, area_level), totals in folded.items()
@@ -252,13 +282,13 @@ def fund_totals(
     filters = _contract_filters(scope, None, None, fund_kind)
     if filters is None:
         return []
-    figures = _classified(as_of, filters)
+    figures = _classified(filters)
     query = (
         _grouped(figures, Fund.kind)
         .join(Contract, Contract.id == figures.c.contract_id)
         .join(Fund, Fund.id == Contract.fund_id)
     )
-    folded = _fold((str(r[0]), *r[1:]) for r in session.execute(query))
+    folded = _fold((str(r[0]), *r[1:]) for r in session.execute(query, _date_params(as_of)))
     return sorted(
         (FundTotals(group=kind, **totals) for kind, totals in folded.items()),
         key=lambda t: t.group,
@@ -313,6 +343,23 @@ def _epoch_day_sqlite(element, compiler, **kw):
     return f"CAST(julianday({compiler.process(element.clauses, **kw)}) - 2440587.5 AS INTEGER)"
 
 
+# The as-of date and the dates the buckets compare with are bound parameters, so a statement
+# can be built once and run for any date (the one-debtor balance is built once per process).
+AS_OF = bindparam("as_of", type_=Date)
+_THRESHOLDS = (*(d for d, _name in _BUCKET_LAST_DAY), DEFAULTED_AFTER_DAYS)
+
+
+def _days_before(days: int):
+    """The bound date `days` before the as-of date."""
+    return bindparam(f"before_{days}", type_=Date)
+
+
+def _date_params(as_of: date) -> dict[str, date]:
+    """Values for AS_OF and every _days_before threshold."""
+    params = {f"before_{d}": as_of - timedelta(days=d) for d in _THRESHOLDS}
+    return {"as_of": as_of, **params}
+
+
 # Packs (due day, remaining satang) into one integer whose MIN is the earliest installment,
 # with what remains on it in the low digits: found in the same pass as everything else.
 # Remaining amounts are far below 10^11 satang (a billion baht).
@@ -330,7 +377,7 @@ def _chosen_contracts(filters: list):
     )
 
 
-def _paid(as_of: date, filters: list):
+def _paid(filters: list):
     """Per installment with allocations: principal and total paid as of `as_of`."""
     alloc = Allocation.__table__
     query = (
@@ -341,7 +388,7 @@ def _paid(as_of: date, filters: list):
                 "total"
             ),
         )
-        .where(alloc.c.paid_on <= as_of)
+        .where(alloc.c.paid_on <= AS_OF)
         .group_by(alloc.c.installment_id)
     )
     if filters:
@@ -349,14 +396,14 @@ def _paid(as_of: date, filters: list):
     return query.cte("paid")
 
 
-def _per_contract(as_of: date, filters: list):
+def _per_contract(filters: list):
     """Per contract in force: outstanding, overdue, oldest overdue due date, next due packed.
 
     One pass over the installments in force, each joined to what was paid on it, grouped by
     contract; the floor at 0 applies per installment because each row is one installment.
     """
     inst = Installment.__table__
-    paid = _paid(as_of, filters)
+    paid = _paid(filters)
     principal_left = _satang(inst.c.principal_due) - func.coalesce(paid.c.principal, 0)
     remaining = (
         _satang(inst.c.principal_due)
@@ -364,11 +411,11 @@ def _per_contract(as_of: date, filters: list):
         - func.coalesce(paid.c.total, 0)
     )
     unpaid = remaining > 0
-    overdue = and_(inst.c.due_date < as_of, unpaid)
-    upcoming = and_(inst.c.due_date >= as_of, unpaid)
+    overdue = and_(inst.c.due_date < AS_OF, unpaid)
+    upcoming = and_(inst.c.due_date >= AS_OF, unpaid)
     in_force = and_(
-        inst.c.effective_from <= as_of,
-        or_(inst.c.superseded_on.is_(None), inst.c.superseded_on > as_of),
+        inst.c.effective_from <= AS_OF,
+        or_(inst.c.superseded_on.is_(None), inst.c.superseded_on > AS_OF),
     )
     query = (
         select(
@@ -390,24 +437,23 @@ def _per_contract(as_of: date, filters: list):
     return query.cte("per_contract")
 
 
-def _classified(as_of: date, filters: list):
+def _classified(filters: list):
     """Per contract: amounts in satang, oldest overdue due date, next due, bucket and class."""
-    per_contract = _per_contract(as_of, filters)
+    per_contract = _per_contract(filters)
     oldest = per_contract.c.oldest_due
-    # Uncorrelated IN lists: each engine builds the set once and probes it per contract.
     contract_id = per_contract.c.contract_id
-    in_moratorium = contract_id.in_(_under_relief(ReliefKind.MORATORIUM, as_of))
-    restructured = contract_id.in_(_under_relief(ReliefKind.RESTRUCTURING, as_of))
+    in_moratorium = _has_relief(contract_id, ReliefKind.MORATORIUM, narrow=bool(filters))
+    restructured = _has_relief(contract_id, ReliefKind.RESTRUCTURING, narrow=bool(filters))
     late = oldest.is_not(None)
     bucket = case(
         (oldest.is_(None), "current"),
-        *[(oldest >= as_of - timedelta(days=d), name) for d, name in _BUCKET_LAST_DAY],
+        *[(oldest >= _days_before(d), name) for d, name in _BUCKET_LAST_DAY],
         else_="365+",
     )
     debtor_class = case(
         (and_(per_contract.c.outstanding <= 0, per_contract.c.overdue <= 0), "paid_off"),
         (in_moratorium, "moratorium"),
-        (oldest < as_of - timedelta(days=DEFAULTED_AFTER_DAYS), "defaulted"),
+        (oldest < _days_before(DEFAULTED_AFTER_DAYS), "defaulted"),
         (and_(restructured, late), "restructured_late"),
         (restructured, "restructured"),
         (late, "late"),
@@ -424,13 +470,19 @@ def _classified(as_of: date, filters: list):
     ).cte("classified")
 
 
-def _under_relief(kind: ReliefKind, as_of: date):
-    """Ids of contracts with a measure of `kind` begun by `as_of` (a moratorium: not ended)."""
+def _has_relief(contract_id, kind: ReliefKind, *, narrow: bool):
+    """Whether the contract has a measure of `kind` begun by `as_of` (a moratorium: not ended).
+
+    For the whole province an uncorrelated IN list is built once and probed per contract; for
+    a few chosen contracts (one debtor's balance) a correlated EXISTS reads only their rows.
+    """
     relief = ReliefMeasure.__table__
-    query = select(relief.c.contract_id).where(relief.c.kind == kind, relief.c.start_date <= as_of)
+    conditions = [relief.c.kind == kind, relief.c.start_date <= AS_OF]
     if kind is ReliefKind.MORATORIUM:
-        query = query.where(or_(relief.c.end_date.is_(None), relief.c.end_date >= as_of))
-    return query
+        conditions.append(or_(relief.c.end_date.is_(None), relief.c.end_date >= AS_OF))
+    if narrow:
+        return exists().where(relief.c.contract_id == contract_id, *conditions)
+    return contract_id.in_(select(relief.c.contract_id).where(*conditions))
 
 
 def _area_key(home, level: AreaLevel):
