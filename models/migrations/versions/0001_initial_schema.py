@@ -1,12 +1,11 @@
-"""loan domain
+"""initial schema
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 02:17:55.917935
+Create Date: 2026-11-22
 """
 from alembic import op
 import sqlalchemy as sa
-import models.base
 
 
 revision = '0001'
@@ -42,7 +41,7 @@ def upgrade() -> None:
 
     op.create_table('audit_log',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('actor', sa.String(length=120), nullable=False),
     sa.Column('source', sa.Enum('line', 'web', 'cli', 'import', 'system', name='source', native_enum=False, create_constraint=True, length=24), nullable=False),
     sa.Column('action', sa.String(length=60), nullable=False),
@@ -56,6 +55,115 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_audit_log_at'), ['at'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_log_entity_id'), ['entity_id'], unique=False)
 
+    op.create_table('chat_state',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('line_user_id', sa.String(length=64), nullable=False),
+    sa.Column('locale', sa.String(length=8), nullable=True),
+    sa.Column('state', sa.String(length=40), nullable=True),
+    sa.Column('data', sa.JSON(), nullable=True),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_chat_state')),
+    sa.UniqueConstraint('line_user_id', name=op.f('uq_chat_state_line_user_id'))
+    )
+    op.create_table('inbound_event',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('webhook_event_id', sa.String(length=80), nullable=False),
+    sa.Column('event_type', sa.String(length=40), nullable=False),
+    sa.Column('source_type', sa.String(length=16), nullable=True),
+    sa.Column('user_id', sa.String(length=64), nullable=True),
+    sa.Column('chat_id', sa.String(length=64), nullable=True),
+    sa.Column('timestamp', sa.BigInteger(), nullable=False),
+    sa.Column('is_redelivery', sa.Boolean(), nullable=False),
+    sa.Column('payload', sa.JSON(), nullable=False),
+    sa.Column('received_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('claimed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('processed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('error', sa.Text(), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_inbound_event')),
+    sa.UniqueConstraint('webhook_event_id', name=op.f('uq_inbound_event_webhook_event_id'))
+    )
+    with op.batch_alter_table('inbound_event', schema=None) as batch_op:
+        batch_op.create_index('ix_inbound_event_state_received', ['state', 'received_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_inbound_event_user_id'), ['user_id'], unique=False)
+
+    op.create_table('line_group_member',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('group_id', sa.String(length=64), nullable=False),
+    sa.Column('user_id', sa.String(length=64), nullable=False),
+    sa.Column('first_seen', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('left_at', sa.DateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_line_group_member')),
+    sa.UniqueConstraint('group_id', 'user_id', name=op.f('uq_line_group_member_group_id_user_id'))
+    )
+    with op.batch_alter_table('line_group_member', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_line_group_member_group_id'), ['group_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_line_group_member_user_id'), ['user_id'], unique=False)
+
+    op.create_table('link_attempt',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('line_user_id', sa.String(length=64), nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('success', sa.Boolean(), nullable=False),
+    sa.Column('locked_until', sa.DateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_link_attempt'))
+    )
+    with op.batch_alter_table('link_attempt', schema=None) as batch_op:
+        batch_op.create_index('ix_link_attempt_user_at', ['line_user_id', 'at'], unique=False)
+
+    op.create_table('outbox_message',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('dedupe_key', sa.String(length=200), nullable=False),
+    sa.Column('retry_key', sa.String(length=36), nullable=False),
+    sa.Column('kind', sa.String(length=12), nullable=False),
+    sa.Column('recipients', sa.JSON(), nullable=False),
+    sa.Column('messages', sa.JSON(), nullable=False),
+    sa.Column('priority', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=12), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('next_attempt_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('claimed_until', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('first_attempt_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('line_request_id', sa.String(length=64), nullable=True),
+    sa.Column('cost', sa.Integer(), nullable=False),
+    sa.Column('last_error', sa.Text(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox_message')),
+    sa.UniqueConstraint('dedupe_key', name=op.f('uq_outbox_message_dedupe_key'))
+    )
+    with op.batch_alter_table('outbox_message', schema=None) as batch_op:
+        batch_op.create_index('ix_outbox_message_due', ['status', 'next_attempt_at'], unique=False)
+
+    op.create_table('outbox_quota_block',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('month', sa.String(length=7), nullable=False),
+    sa.Column('blocked_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('message', sa.Text(), nullable=False),
+    sa.Column('checked_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('cleared_at', sa.DateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox_quota_block'))
+    )
+    with op.batch_alter_table('outbox_quota_block', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_outbox_quota_block_month'), ['month'], unique=False)
+
+    op.create_table('simulator_message',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('chat_id', sa.String(length=64), nullable=False),
+    sa.Column('direction', sa.String(length=8), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('user_id', sa.String(length=64), nullable=True),
+    sa.Column('reply_token', sa.String(length=100), nullable=True),
+    sa.Column('messages', sa.JSON(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_simulator_message'))
+    )
+    with op.batch_alter_table('simulator_message', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_simulator_message_chat_id'), ['chat_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_simulator_message_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_simulator_message_reply_token'), ['reply_token'], unique=False)
+
     op.create_table('staff',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
@@ -63,7 +171,7 @@ def upgrade() -> None:
     sa.Column('line_user_id', sa.String(length=64), nullable=True),
     sa.Column('locale', sa.String(length=8), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
-    sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_staff')),
     sa.UniqueConstraint('line_user_id', name=op.f('uq_staff_line_user_id'))
     )
@@ -81,7 +189,7 @@ def upgrade() -> None:
     sa.Column('line_user_id', sa.String(length=64), nullable=True),
     sa.Column('line_reachable', sa.Boolean(), nullable=False),
     sa.Column('locale', sa.String(length=8), nullable=False),
-    sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['area_id'], ['area.id'], name=op.f('fk_borrower_area_id_area')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_borrower')),
     sa.UniqueConstraint('line_user_id', name=op.f('uq_borrower_line_user_id')),
@@ -104,6 +212,23 @@ def upgrade() -> None:
     with op.batch_alter_table('fund', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_fund_area_id'), ['area_id'], unique=False)
 
+    op.create_table('line_group',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('group_id', sa.String(length=64), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('area_id', sa.Integer(), nullable=False),
+    sa.Column('fund_kind', sa.Enum('womens_fund', 'kkcj', name='fund_kind', native_enum=False, create_constraint=True, length=24), nullable=True),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('registered_by', sa.Integer(), nullable=True),
+    sa.Column('registered_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['area_id'], ['area.id'], name=op.f('fk_line_group_area_id_area')),
+    sa.ForeignKeyConstraint(['registered_by'], ['staff.id'], name=op.f('fk_line_group_registered_by_staff')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_line_group')),
+    sa.UniqueConstraint('group_id', name=op.f('uq_line_group_group_id'))
+    )
+    with op.batch_alter_table('line_group', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_line_group_area_id'), ['area_id'], unique=False)
+
     op.create_table('staff_area',
     sa.Column('staff_id', sa.Integer(), nullable=False),
     sa.Column('area_id', sa.Integer(), nullable=False),
@@ -116,8 +241,8 @@ def upgrade() -> None:
     sa.Column('fund_id', sa.Integer(), nullable=False),
     sa.Column('contract_no', sa.String(length=60), nullable=False),
     sa.Column('borrower_id', sa.Integer(), nullable=False),
-    sa.Column('principal', models.base.Money(), nullable=False),
-    sa.Column('annual_interest_rate', models.base.Rate(), nullable=False),
+    sa.Column('principal', sa.BigInteger(), nullable=False),
+    sa.Column('annual_interest_rate', sa.Integer(), nullable=False),
     sa.Column('contract_date', sa.Date(), nullable=False),
     sa.Column('first_due_date', sa.Date(), nullable=False),
     sa.Column('installment_count', sa.Integer(), nullable=False),
@@ -125,7 +250,7 @@ def upgrade() -> None:
     sa.Column('officer_id', sa.Integer(), nullable=True),
     sa.Column('status', sa.Enum('active', 'paid_off', 'closed', name='contract_status', native_enum=False, create_constraint=True, length=24), nullable=False),
     sa.Column('schedule_no', sa.Integer(), nullable=False),
-    sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['borrower_id'], ['borrower.id'], name=op.f('fk_contract_borrower_id_borrower')),
     sa.ForeignKeyConstraint(['fund_id'], ['fund.id'], name=op.f('fk_contract_fund_id_fund')),
     sa.ForeignKeyConstraint(['officer_id'], ['staff.id'], name=op.f('fk_contract_officer_id_staff')),
@@ -138,6 +263,27 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_contract_fund_id'), ['fund_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_contract_officer_id'), ['officer_id'], unique=False)
 
+    op.create_table('link_code',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('code_hash', sa.String(length=64), nullable=False),
+    sa.Column('purpose', sa.String(length=16), nullable=False),
+    sa.Column('borrower_id', sa.Integer(), nullable=True),
+    sa.Column('staff_id', sa.Integer(), nullable=True),
+    sa.Column('issued_by', sa.String(length=120), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('used_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('used_by', sa.String(length=64), nullable=True),
+    sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['borrower_id'], ['borrower.id'], name=op.f('fk_link_code_borrower_id_borrower')),
+    sa.ForeignKeyConstraint(['staff_id'], ['staff.id'], name=op.f('fk_link_code_staff_id_staff')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_link_code')),
+    sa.UniqueConstraint('code_hash', name=op.f('uq_link_code_code_hash'))
+    )
+    with op.batch_alter_table('link_code', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_link_code_borrower_id'), ['borrower_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_link_code_staff_id'), ['staff_id'], unique=False)
+
     op.create_table('installment',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('contract_id', sa.Integer(), nullable=False),
@@ -145,10 +291,10 @@ def upgrade() -> None:
     sa.Column('seq', sa.Integer(), nullable=False),
     sa.Column('due_date', sa.Date(), nullable=False),
     sa.Column('original_due_date', sa.Date(), nullable=False),
-    sa.Column('principal_due', models.base.Money(), nullable=False),
-    sa.Column('interest_due', models.base.Money(), nullable=False),
-    sa.Column('principal_paid', models.base.Money(), nullable=False),
-    sa.Column('interest_paid', models.base.Money(), nullable=False),
+    sa.Column('principal_due', sa.BigInteger(), nullable=False),
+    sa.Column('interest_due', sa.BigInteger(), nullable=False),
+    sa.Column('principal_paid', sa.BigInteger(), nullable=False),
+    sa.Column('interest_paid', sa.BigInteger(), nullable=False),
     sa.Column('effective_from', sa.Date(), nullable=False),
     sa.Column('superseded_on', sa.Date(), nullable=True),
     sa.ForeignKeyConstraint(['contract_id'], ['contract.id'], name=op.f('fk_installment_contract_id_contract')),
@@ -162,18 +308,18 @@ def upgrade() -> None:
     op.create_table('payment',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('contract_id', sa.Integer(), nullable=False),
-    sa.Column('amount', models.base.Money(), nullable=False),
+    sa.Column('amount', sa.BigInteger(), nullable=False),
     sa.Column('paid_on', sa.Date(), nullable=False),
     sa.Column('channel', sa.Enum('cash_officer', 'bank_transfer', 'office', 'import', name='payment_channel', native_enum=False, create_constraint=True, length=24), nullable=False),
     sa.Column('state', sa.Enum('pending', 'confirmed', 'reversed', 'rejected', name='payment_state', native_enum=False, create_constraint=True, length=24), nullable=False),
-    sa.Column('unallocated', models.base.Money(), nullable=False),
+    sa.Column('unallocated', sa.BigInteger(), nullable=False),
     sa.Column('recorded_by', sa.String(length=120), nullable=False),
     sa.Column('source', sa.Enum('line', 'web', 'cli', 'import', 'system', name='source', native_enum=False, create_constraint=True, length=24), nullable=False),
     sa.Column('reference', sa.String(length=200), nullable=True),
     sa.Column('slip_path', sa.String(length=300), nullable=True),
     sa.Column('note', sa.Text(), nullable=True),
     sa.Column('reverses_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['contract_id'], ['contract.id'], name=op.f('fk_payment_contract_id_contract')),
     sa.ForeignKeyConstraint(['reverses_id'], ['payment.id'], name=op.f('fk_payment_reverses_id_payment')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_payment'))
@@ -190,7 +336,7 @@ def upgrade() -> None:
     sa.Column('end_date', sa.Date(), nullable=True),
     sa.Column('terms', sa.JSON(), nullable=False),
     sa.Column('recorded_by', sa.String(length=120), nullable=False),
-    sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['contract_id'], ['contract.id'], name=op.f('fk_relief_measure_contract_id_contract')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_relief_measure'))
     )
@@ -203,8 +349,8 @@ def upgrade() -> None:
     sa.Column('installment_id', sa.Integer(), nullable=False),
     sa.Column('contract_id', sa.Integer(), nullable=False),
     sa.Column('paid_on', sa.Date(), nullable=False),
-    sa.Column('principal', models.base.Money(), nullable=False),
-    sa.Column('interest', models.base.Money(), nullable=False),
+    sa.Column('principal', sa.BigInteger(), nullable=False),
+    sa.Column('interest', sa.BigInteger(), nullable=False),
     sa.ForeignKeyConstraint(['contract_id'], ['contract.id'], name=op.f('fk_allocation_contract_id_contract')),
     sa.ForeignKeyConstraint(['installment_id'], ['installment.id'], name=op.f('fk_allocation_installment_id_installment')),
     sa.ForeignKeyConstraint(['payment_id'], ['payment.id'], name=op.f('fk_allocation_payment_id_payment')),
@@ -239,6 +385,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_installment_contract_id'))
 
     op.drop_table('installment')
+    with op.batch_alter_table('link_code', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_link_code_staff_id'))
+        batch_op.drop_index(batch_op.f('ix_link_code_borrower_id'))
+
+    op.drop_table('link_code')
     with op.batch_alter_table('contract', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_contract_officer_id'))
         batch_op.drop_index(batch_op.f('ix_contract_fund_id'))
@@ -247,6 +398,10 @@ def downgrade() -> None:
 
     op.drop_table('contract')
     op.drop_table('staff_area')
+    with op.batch_alter_table('line_group', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_line_group_area_id'))
+
+    op.drop_table('line_group')
     with op.batch_alter_table('fund', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_fund_area_id'))
 
@@ -258,6 +413,35 @@ def downgrade() -> None:
 
     op.drop_table('borrower')
     op.drop_table('staff')
+    with op.batch_alter_table('simulator_message', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_simulator_message_reply_token'))
+        batch_op.drop_index(batch_op.f('ix_simulator_message_created_at'))
+        batch_op.drop_index(batch_op.f('ix_simulator_message_chat_id'))
+
+    op.drop_table('simulator_message')
+    with op.batch_alter_table('outbox_quota_block', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_outbox_quota_block_month'))
+
+    op.drop_table('outbox_quota_block')
+    with op.batch_alter_table('outbox_message', schema=None) as batch_op:
+        batch_op.drop_index('ix_outbox_message_due')
+
+    op.drop_table('outbox_message')
+    with op.batch_alter_table('link_attempt', schema=None) as batch_op:
+        batch_op.drop_index('ix_link_attempt_user_at')
+
+    op.drop_table('link_attempt')
+    with op.batch_alter_table('line_group_member', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_line_group_member_user_id'))
+        batch_op.drop_index(batch_op.f('ix_line_group_member_group_id'))
+
+    op.drop_table('line_group_member')
+    with op.batch_alter_table('inbound_event', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_inbound_event_user_id'))
+        batch_op.drop_index('ix_inbound_event_state_received')
+
+    op.drop_table('inbound_event')
+    op.drop_table('chat_state')
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_log_entity_id'))
         batch_op.drop_index(batch_op.f('ix_audit_log_at'))
