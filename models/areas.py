@@ -15,7 +15,7 @@ _THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 
 
 def parse_village(text: str) -> tuple[int | None, str]:
-    """"หมู่ 3", "หมู่ที่ 3", "ม.3", "3" or a name, as (number or None, name)."""
+    """ "หมู่ 3", "หมู่ที่ 3", "ม.3", "3" or a name, as (number or None, name)."""
     text = " ".join(text.translate(_THAI_DIGITS).split())
     match = _VILLAGE_NO.match(text)
     if match:

@@ -23,12 +23,20 @@ def build_scheduler(runtime: Runtime, *, scheduler_class=BlockingScheduler):
     """A scheduler with every fundbot job added (not started)."""
     scheduler = scheduler_class(timezone=runtime.settings.timezone, job_defaults=JOB_DEFAULTS)
     scheduler.add_job(
-        dispatch_outbox, "interval", seconds=15, args=[runtime],
-        id="dispatch_outbox", replace_existing=True,
+        dispatch_outbox,
+        "interval",
+        seconds=15,
+        args=[runtime],
+        id="dispatch_outbox",
+        replace_existing=True,
     )
     scheduler.add_job(
-        process_pending_events, "interval", seconds=60, args=[runtime],
-        id="process_pending_events", replace_existing=True,
+        process_pending_events,
+        "interval",
+        seconds=60,
+        args=[runtime],
+        id="process_pending_events",
+        replace_existing=True,
     )
     return scheduler
 

@@ -27,8 +27,18 @@ def extract() -> None:
     """Collect every translatable string into locales/messages.pot."""
     keywords = [arg for k in KEYWORDS for arg in ("-k", k)]
     _babel(
-        "extract", "-F", str(ROOT / "babel.cfg"), *keywords, "--no-location", "--sort-output",
-        "-o", str(POT), "bot", "handlers", "scheduler", "models",
+        "extract",
+        "-F",
+        str(ROOT / "babel.cfg"),
+        *keywords,
+        "--no-location",
+        "--sort-output",
+        "-o",
+        str(POT),
+        "bot",
+        "handlers",
+        "scheduler",
+        "models",
     )
 
 

@@ -48,11 +48,18 @@ def test_malformed_settings_raise_one_line(tmp_path, name, value, words):
 
 
 def test_cli_reports_a_bad_setting_without_a_traceback(tmp_path):
-    env = {"FUNDBOT_INSTANCE_PATH": str(tmp_path), "FUNDBOT_TIMEZONE": "Nowhere/Land",
-           "PATH": "/usr/bin:/bin"}
+    env = {
+        "FUNDBOT_INSTANCE_PATH": str(tmp_path),
+        "FUNDBOT_TIMEZONE": "Nowhere/Land",
+        "PATH": "/usr/bin:/bin",
+    }
     done = subprocess.run(
         [str(Path(sys.executable).parent / "fundbot"), "db", "current"],
-        env=env, capture_output=True, text=True, cwd=tmp_path, check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
     )
     assert done.returncode != 0
     assert "FUNDBOT_TIMEZONE" in done.stderr
