@@ -116,15 +116,18 @@ def process(runtime: Runtime, messenger, ids: Iterable[int], *, router=None) -> 
     """
     queued = 0
     for event_id in _in_time_order(runtime.db, list(ids)):
-        if _claim(runtime.db, event_id, utcnow()):
-            queued += _handle(runtime, messenger, event_id, router)
+        queued += _handle(runtime, messenger, event_id, router)
     return queued
 
 
 def process_pending(
     runtime: Runtime, messenger, *, older_than: timedelta = timedelta(seconds=60)
 ) -> int:
-    """Handle events stored at least `older_than` ago and never finished; how many were taken."""
+    """Handle events stored at least `older_than` ago and never finished; how many were taken.
+
+    Each is counted as an attempt first, in a transaction of its own, so that an event that
+    kills its worker every time is given up after MAX_ATTEMPTS instead of looping forever.
+    """
     now = utcnow()
     with runtime.db.session() as session:
         ids = list(
@@ -135,6 +138,18 @@ def process_pending(
                 .limit(500)
             )
         )
+        if ids:
+            session.execute(
+                update(InboundEvent)
+                .where(InboundEvent.id.in_(ids))
+                .values(attempts=InboundEvent.attempts + 1)
+            )
+            worn_out = select(InboundEvent.id).where(
+                InboundEvent.id.in_(ids), InboundEvent.attempts > MAX_ATTEMPTS
+            )
+            for event_id in list(session.scalars(worn_out)):
+                _finish(session, event_id, FAILED, f"abandoned after {MAX_ATTEMPTS} attempts")
+                ids.remove(event_id)
     if ids:
         process(runtime, messenger, ids)
         messenger.flush(runtime.db)
@@ -158,22 +173,19 @@ def _claimable(now: datetime):
     return or_(InboundEvent.state == PENDING, stale)
 
 
-def _claim(db: Database, event_id: int, now: datetime) -> bool:
-    """Take the event for this worker; False when another worker has it or it is finished."""
-    with db.session() as session:
-        attempts = session.execute(
-            update(InboundEvent)
-            .where(InboundEvent.id == event_id, _claimable(now))
-            .values(state=PROCESSING, claimed_at=now, attempts=InboundEvent.attempts + 1)
-            .returning(InboundEvent.attempts)
-        ).scalar()
-        if attempts is None:
-            return False
-        if attempts > MAX_ATTEMPTS:
-            # It crashed its worker every time: stop trying, keep it for a person to read.
-            _finish(session, event_id, FAILED, f"abandoned after {MAX_ATTEMPTS} attempts")
-            return False
-        return True
+def _claim(session, event_id: int, now: datetime) -> InboundEvent | None:
+    """Take the event inside the handling transaction; None when another worker has it.
+
+    The claim commits (or rolls back) with the handling itself: one write transaction per
+    event. A worker that dies mid-way leaves the event pending for process_pending.
+    """
+    claimed = session.execute(
+        update(InboundEvent)
+        .where(InboundEvent.id == event_id, _claimable(now))
+        .values(state=PROCESSING, claimed_at=now)
+        .returning(InboundEvent.id)
+    ).scalar()
+    return session.get(InboundEvent, event_id) if claimed is not None else None
 
 
 def _handle(runtime: Runtime, messenger, event_id: int, router) -> int:
@@ -185,7 +197,9 @@ def _handle(runtime: Runtime, messenger, event_id: int, router) -> int:
     event: dict = {}
     try:
         with runtime.db.session() as session:
-            row = session.get(InboundEvent, event_id)
+            row = _claim(session, event_id, utcnow())
+            if row is None:
+                return 0
             event = row.payload
             ctx = ChatContext.build(session, runtime, messenger, event, now=utcnow())
             state = _dispatch(ctx, router or default_router())

@@ -86,10 +86,8 @@ def _answer_debtor(ctx: ChatContext, render: Callable[[ChatContext], str], key: 
 
 
 def _contracts(ctx: ChatContext) -> list[ContractArrears]:
-    borrower = ctx.borrower
-    return contract_arrears(
-        ctx.session, ctx.today, scope=[borrower.area.path], borrower_id=borrower.id
-    )
+    # The debtor's own contracts only: the borrower id is the scope (area scopes are for staff).
+    return contract_arrears(ctx.session, ctx.today, scope=None, borrower_id=ctx.borrower.id)
 
 
 def _balance_text(ctx: ChatContext) -> str:

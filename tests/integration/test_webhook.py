@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.events import ingest, process, process_pending
+from bot.events import MAX_ATTEMPTS, ingest, process, process_pending
 from handlers.router import Router, When, always
 from models.base import utcnow
 from models.inbound import DONE, FAILED, IGNORED, InboundEvent
@@ -162,6 +162,23 @@ def test_events_left_unprocessed_are_picked_up_later(app, fake_line):
     assert process_pending(runtime, messenger, older_than=timedelta(0)) == 1
     assert len(fake_line.replies()) == 1
     assert process_pending(runtime, messenger, older_than=timedelta(0)) == 0
+
+
+def test_an_event_that_keeps_killing_its_worker_is_given_up(app, fake_line):
+    runtime = app.extensions["fundbot"]
+    messenger = app.extensions["fundbot.messenger"]
+    [event_id] = ingest(
+        runtime.db, [routed(fake_line, text_event("U1", "help"))], received_at=utcnow()
+    )
+    with runtime.db.session() as session:
+        # Three earlier workers took it and died without finishing.
+        row = session.get(InboundEvent, event_id)
+        row.attempts = MAX_ATTEMPTS
+    assert process_pending(runtime, messenger, older_than=timedelta(0)) == 0
+    assert fake_line.replies() == []
+    [row] = stored(app)
+    assert row.state == FAILED
+    assert "abandoned" in row.error
 
 
 def test_unexpected_errors_show_no_trace(app, client):
