@@ -53,7 +53,7 @@ def ingest(db: Database, events: Iterable[dict], *, received_at: datetime) -> li
     with db.session() as session:
         for row in rows:
             statement = (
-                insert(InboundEvent)
+                insert(InboundEvent.__table__)
                 .values(**row)
                 .on_conflict_do_nothing(index_elements=["webhook_event_id"])
                 .returning(InboundEvent.id)
@@ -173,19 +173,20 @@ def _claimable(now: datetime):
     return or_(InboundEvent.state == PENDING, stale)
 
 
-def _claim(session, event_id: int, now: datetime) -> InboundEvent | None:
-    """Take the event inside the handling transaction; None when another worker has it.
+def _claim(session, event_id: int, now: datetime) -> dict | None:
+    """Take the event inside the handling transaction: its payload, or None if taken.
 
     The claim commits (or rolls back) with the handling itself: one write transaction per
     event. A worker that dies mid-way leaves the event pending for process_pending.
+    (Core statements on the table: this runs for every event, and the ORM adds nothing here.)
     """
-    claimed = session.execute(
-        update(InboundEvent)
-        .where(InboundEvent.id == event_id, _claimable(now))
+    table = InboundEvent.__table__
+    return session.connection().execute(
+        update(table)
+        .where(table.c.id == event_id, _claimable(now))
         .values(state=PROCESSING, claimed_at=now)
-        .returning(InboundEvent.id)
+        .returning(table.c.payload)
     ).scalar()
-    return session.get(InboundEvent, event_id) if claimed is not None else None
 
 
 def _handle(runtime: Runtime, messenger, event_id: int, router) -> int:
@@ -197,10 +198,9 @@ def _handle(runtime: Runtime, messenger, event_id: int, router) -> int:
     event: dict = {}
     try:
         with runtime.db.session() as session:
-            row = _claim(session, event_id, utcnow())
-            if row is None:
+            event = _claim(session, event_id, utcnow())
+            if event is None:
                 return 0
-            event = row.payload
             ctx = ChatContext.build(session, runtime, messenger, event, now=utcnow())
             state = _dispatch(ctx, router or default_router())
             _finish(session, event_id, state)
@@ -235,9 +235,10 @@ def _dispatch(ctx, router) -> str:
 
 
 def _finish(session, event_id: int, state: str, error: str | None = None) -> None:
-    session.execute(
-        update(InboundEvent)
-        .where(InboundEvent.id == event_id)
+    table = InboundEvent.__table__
+    session.connection().execute(
+        update(table)
+        .where(table.c.id == event_id)
         .values(state=state, processed_at=utcnow(), error=error)
     )
 
