@@ -98,14 +98,11 @@ def prepare_database(kind: str, workdir: Path, debtors: int) -> tuple[str, list[
     else:
         _recreate_pg_database()
         url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + PG_BENCH_DB
-    import models
     from models import migrate
     from models.base import Database
 
     database = Database(url)
     migrate.upgrade(database.engine)
-    # Tables whose migration is not written yet, as the tests do.
-    models.Base.metadata.create_all(database.engine)
     user_ids = _seed(database, debtors)
     database.dispose()
     return url, user_ids
