@@ -377,7 +377,7 @@ def main(argv: list[str] | None = None) -> int:
         "--workers",
         type=int,
         default=None,
-        help="gunicorn workers (default: gunicorn.conf.py's, 2 x cores + 1)",
+        help="gunicorn workers (default: gunicorn.conf.py's, cores + 1)",
     )
     parser.add_argument(
         "--max-seconds",
