@@ -176,3 +176,19 @@ def line_env(env, fake_line) -> dict[str, str]:
         "LINE_API_BASE_URL": fake_line.url,
         "LINE_API_DATA_URL": fake_line.url,
     }
+
+
+@pytest.fixture
+def app(line_env):
+    """The Flask app with LINE credentials, talking to the fake LINE server."""
+    from tests.line_events import make_app
+
+    app = make_app(line_env)
+    yield app
+    app.extensions["fundbot"].db.dispose()
+
+
+@pytest.fixture
+def client(app):
+    """Flask's test client for `app`."""
+    return app.test_client()

@@ -21,7 +21,6 @@ from tests.line_events import (
     image_event,
     in_english,
     in_thai,
-    make_app,
     post_events,
     routed,
     sticker_event,
@@ -54,18 +53,6 @@ RECORDED = (
     "staff will check the slip and confirm it."
 )
 SLIP_FIRST = "If this is a transfer slip, send แจ้งโอน first, then the photo."
-
-
-@pytest.fixture
-def app(line_env):
-    app = make_app(line_env)
-    yield app
-    app.extensions["fundbot"].db.dispose()
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
 
 
 @pytest.fixture

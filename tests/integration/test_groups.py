@@ -20,7 +20,6 @@ from tests.line_events import (
     in_thai,
     join_event,
     leave_event,
-    make_app,
     member_joined_event,
     member_left_event,
     post_events,
@@ -30,18 +29,6 @@ from tests.line_events import (
 
 GROUP = "Cgroup0001"
 APRIL_15 = datetime(2025, 4, 15, 10, 0, tzinfo=ZoneInfo("Asia/Bangkok"))
-
-
-@pytest.fixture
-def app(line_env):
-    app = make_app(line_env)
-    yield app
-    app.extensions["fundbot"].db.dispose()
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from models.borrower import Borrower
 from models.identity import LinkCode
 from models.staff import Staff
 from tests.factories import make_contract
-from tests.line_events import in_thai, make_app, post_events, routed, text_event
+from tests.line_events import in_thai, post_events, routed, text_event
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
 APRIL_15 = datetime(2025, 4, 15, 10, 0, tzinfo=BANGKOK)
@@ -24,18 +24,6 @@ INVALID = "That code is not valid. Check it and send it again."
 LOCKED = (
     "Too many wrong codes. For your safety, codes from this account are refused until %(time)s."
 )
-
-
-@pytest.fixture
-def app(line_env):
-    app = make_app(line_env)
-    yield app
-    app.extensions["fundbot"].db.dispose()
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
 
 
 @pytest.fixture

@@ -40,14 +40,10 @@ JPEG = b"\xff\xd8\xff\xe0 a jpeg slip"
 
 @pytest.fixture
 def app(env):
+    """The app without LINE credentials: the simulator is on (overrides conftest's `app`)."""
     app = make_app(env)
     yield app
     app.extensions["fundbot"].db.dispose()
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select
 
 from bot.events import MAX_ATTEMPTS, ingest, process, process_pending
@@ -24,18 +23,6 @@ from tests.line_events import (
     sign,
     text_event,
 )
-
-
-@pytest.fixture
-def app(line_env):
-    app = make_app(line_env)
-    yield app
-    app.extensions["fundbot"].db.dispose()
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
 
 
 def stored(app) -> list[InboundEvent]:
