@@ -181,12 +181,16 @@ def _claim(session, event_id: int, now: datetime) -> dict | None:
     (Core statements on the table: this runs for every event, and the ORM adds nothing here.)
     """
     table = InboundEvent.__table__
-    return session.connection().execute(
-        update(table)
-        .where(table.c.id == event_id, _claimable(now))
-        .values(state=PROCESSING, claimed_at=now)
-        .returning(table.c.payload)
-    ).scalar()
+    return (
+        session.connection()
+        .execute(
+            update(table)
+            .where(table.c.id == event_id, _claimable(now))
+            .values(state=PROCESSING, claimed_at=now)
+            .returning(table.c.payload)
+        )
+        .scalar()
+    )
 
 
 def _handle(runtime: Runtime, messenger, event_id: int, router) -> int:
