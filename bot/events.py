@@ -14,8 +14,9 @@ import logging
 import time
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from functools import cache
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.context import Runtime
@@ -48,22 +49,27 @@ def ingest(db: Database, events: Iterable[dict], *, received_at: datetime) -> li
     rows = _rows(events, received_at)
     if not rows:
         return []
-    insert = postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert
+    statement = _insert_statement(db.engine.dialect.name)
     new: list[tuple[int, int]] = []
     with db.session() as session:
         for row in rows:
-            statement = (
-                insert(InboundEvent.__table__)
-                .values(**row)
-                .on_conflict_do_nothing(index_elements=["webhook_event_id"])
-                .returning(InboundEvent.id)
-            )
-            event_id = session.execute(statement).scalar()
+            event_id = session.connection().execute(statement, row).scalar()
             if event_id is not None:
                 new.append((row["timestamp"], event_id))
             else:
                 log.info("duplicate webhook event %s skipped", row["webhook_event_id"])
     return [event_id for _ts, event_id in sorted(new)]
+
+
+@cache
+def _insert_statement(dialect: str):
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING id, built once: it runs for every event."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        insert(InboundEvent.__table__)
+        .on_conflict_do_nothing(index_elements=["webhook_event_id"])
+        .returning(InboundEvent.id)
+    )
 
 
 def _rows(events: Iterable[dict], received_at: datetime) -> list[dict]:
@@ -169,8 +175,28 @@ def _in_time_order(db: Database, ids: list[int]) -> list[int]:
 
 
 def _claimable(now: datetime):
-    stale = and_(InboundEvent.state == PROCESSING, InboundEvent.claimed_at < now - CLAIM_LEASE)
+    return _claimable_if_claimed_before(now - CLAIM_LEASE)
+
+
+def _claimable_if_claimed_before(lease_start):
+    stale = and_(InboundEvent.state == PROCESSING, InboundEvent.claimed_at < lease_start)
     return or_(InboundEvent.state == PENDING, stale)
+
+
+# The statements run for every event are built once (with bound parameters), sparing the
+# per-event work of building them and computing their cache keys: Core on the table, as the
+# ORM adds nothing here.
+_TABLE = InboundEvent.__table__
+_CLAIM = (
+    update(_TABLE)
+    .where(
+        _TABLE.c.id == bindparam("event_id"),
+        _claimable_if_claimed_before(bindparam("lease_start", type_=_TABLE.c.claimed_at.type)),
+    )
+    .values(state=PROCESSING, claimed_at=bindparam("now", type_=_TABLE.c.claimed_at.type))
+    .returning(_TABLE.c.payload)
+)
+_FINISH = update(_TABLE).where(_TABLE.c.id == bindparam("event_id"))
 
 
 def _claim(session, event_id: int, now: datetime) -> dict | None:
@@ -178,19 +204,9 @@ def _claim(session, event_id: int, now: datetime) -> dict | None:
 
     The claim commits (or rolls back) with the handling itself: one write transaction per
     event. A worker that dies mid-way leaves the event pending for process_pending.
-    (Core statements on the table: this runs for every event, and the ORM adds nothing here.)
     """
-    table = InboundEvent.__table__
-    return (
-        session.connection()
-        .execute(
-            update(table)
-            .where(table.c.id == event_id, _claimable(now))
-            .values(state=PROCESSING, claimed_at=now)
-            .returning(table.c.payload)
-        )
-        .scalar()
-    )
+    parameters = {"event_id": event_id, "now": now, "lease_start": now - CLAIM_LEASE}
+    return session.connection().execute(_CLAIM, parameters).scalar()
 
 
 def _handle(runtime: Runtime, messenger, event_id: int, router) -> int:
@@ -239,11 +255,9 @@ def _dispatch(ctx, router) -> str:
 
 
 def _finish(session, event_id: int, state: str, error: str | None = None) -> None:
-    table = InboundEvent.__table__
     session.connection().execute(
-        update(table)
-        .where(table.c.id == event_id)
-        .values(state=state, processed_at=utcnow(), error=error)
+        _FINISH,
+        {"event_id": event_id, "state": state, "processed_at": utcnow(), "error": error},
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import String, and_, bindparam, select
 from sqlalchemy.orm import Session
 
 from bot import line_messages
@@ -14,7 +14,7 @@ from bot.events import event_key
 from handlers.thai_input import thai_digits_to_arabic
 from models.audit import Actor
 from models.borrower import Borrower
-from models.chat_state import preferred_locale
+from models.chat_state import ChatState
 from models.staff import Staff
 from models.types import Source
 
@@ -46,6 +46,8 @@ class ChatContext:
     now: datetime
     borrower: Borrower | None = None
     staff: Staff | None = None
+    # The sender's chat memory row (pending exchange, chosen language), if there is one.
+    chat_state: ChatState | None = None
     locale: str = "th"
     # Set by a command handler that takes arguments: the text after the command word.
     args: str = ""
@@ -62,12 +64,7 @@ class ChatContext:
         """A context for `event`, with the sender's borrower/staff record and language."""
         ctx = cls(session=session, runtime=runtime, messenger=messenger, event=event, now=now)
         if ctx.user_id:
-            ctx.borrower = session.scalar(
-                select(Borrower).where(Borrower.line_user_id == ctx.user_id)
-            )
-            ctx.staff = session.scalar(
-                select(Staff).where(Staff.line_user_id == ctx.user_id, Staff.active.is_(True))
-            )
+            ctx.borrower, ctx.staff, ctx.chat_state = _sender_rows(session, ctx.user_id)
         ctx.locale = ctx._resolve_locale()
         return ctx
 
@@ -76,10 +73,8 @@ class ChatContext:
             return self.staff.locale
         if self.borrower is not None:
             return self.borrower.locale
-        if self.user_id:
-            chosen = preferred_locale(self.session, self.user_id)
-            if chosen:
-                return chosen
+        if self.chat_state is not None and self.chat_state.locale:
+            return self.chat_state.locale
         return self.runtime.settings.locale
 
     # ------------------------------------------------------------------ the event
@@ -182,6 +177,33 @@ class ChatContext:
             with self.runtime.db.session() as session:
                 self.messenger.queue_push(session, self.reply_target, self.replies, dedupe_key=key)
             self.queued += 1
+
+
+def _sender_rows(
+    session: Session, user_id: str
+) -> tuple[Borrower | None, Staff | None, ChatState | None]:
+    """The user's borrower, active staff and chat_state rows, each possibly None.
+
+    One query instead of three: it runs for every event, and the router's first handlers
+    need the chat_state row for every linked debtor's message anyway.
+    """
+    row = session.execute(_SENDER_ROWS, {"user_id": user_id}).one()
+    return row[0], row[1], row[2]
+
+
+def _sender_rows_statement():
+    # Built once, with the user as a bound parameter: building it costs more than running it.
+    sender = select(bindparam("user_id", type_=String).label("user_id")).subquery()
+    return (
+        select(Borrower, Staff, ChatState)
+        .select_from(sender)
+        .outerjoin(Borrower, Borrower.line_user_id == sender.c.user_id)
+        .outerjoin(Staff, and_(Staff.line_user_id == sender.c.user_id, Staff.active.is_(True)))
+        .outerjoin(ChatState, ChatState.line_user_id == sender.c.user_id)
+    )
+
+
+_SENDER_ROWS = _sender_rows_statement()
 
 
 def _as_message(message: str | dict) -> dict:

@@ -24,7 +24,7 @@ from handlers.router import ANY_SOURCE, PRIVATE, Command, Router, When
 from handlers.texts import fund_label, how_to_link, not_for_staff
 from handlers.thai_input import parse_amount
 from models.arrears import ContractArrears, contract_arrears
-from models.chat_state import clear_pending, pending, set_pending
+from models.chat_state import clear_pending, pending, pending_in, set_pending
 from models.contract import Contract
 from models.ledger import record_payment
 from models.types import ContractStatus, PaymentChannel, PaymentState
@@ -294,7 +294,7 @@ def _awaiting(state: str) -> Callable[[ChatContext], bool]:
         if ctx.borrower is None or not ctx.user_id:
             return False
         if "pending" not in ctx.memo:
-            ctx.memo["pending"] = pending(ctx.session, ctx.user_id, ctx.now)
+            ctx.memo["pending"] = pending_in(ctx.chat_state, ctx.now)
         current = ctx.memo["pending"]
         return current is not None and current[0] == state
 

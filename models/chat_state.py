@@ -41,7 +41,11 @@ def _row_for_update(session: Session, user_id: str) -> ChatState:
 
 def pending(session: Session, user_id: str, now: datetime) -> tuple[str, dict] | None:
     """The (state, data) the user is in, or None when nothing is pending or it expired."""
-    row = _row(session, user_id)
+    return pending_in(_row(session, user_id), now)
+
+
+def pending_in(row: ChatState | None, now: datetime) -> tuple[str, dict] | None:
+    """`pending` for a row already loaded (ChatContext.build loads it with the sender)."""
     if row is None or row.state is None or row.expires_at is None or row.expires_at <= now:
         return None
     return row.state, dict(row.data or {})
