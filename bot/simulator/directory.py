@@ -13,13 +13,13 @@ from sqlalchemy.orm import Session, joinedload
 
 from bot.i18n import _
 from bot.simulator.events import BORROWER, STAFF, fake_user_id, parse_fake_user_id
+from handlers.texts import role_label
 from models.area import SEPARATOR, Area, within
 from models.borrower import Borrower
 from models.contract import Contract
 from models.identity import GROUP_REMINDER, LineGroup
 from models.simulator import SimulatorMessage
 from models.staff import Staff
-from models.types import Role
 
 MAX_PAGE = 100
 
@@ -202,17 +202,6 @@ def _officer(staff: Staff) -> Person:
         badge=_("registered") if linked else _("not registered"),
         badge_on=linked,
     )
-
-
-def role_label(role: Role) -> str:
-    """A role as people name it."""
-    labels = {
-        Role.FIELD_OFFICER: _("field officer"),
-        Role.FUND_STAFF: _("fund staff"),
-        Role.DISTRICT_HEAD: _("district head"),
-        Role.ADMIN: _("admin"),
-    }
-    return labels.get(role, str(role))
 
 
 def _contract_numbers(session: Session, borrower_ids: list[int]) -> dict[int, list[str]]:
