@@ -139,7 +139,7 @@ def summary_lines(runtime: Runtime, report: SeedReport) -> list[str]:
         ),
         _(
             "Staff: %(officers)d field officers, %(fund_staff)d fund staff, %(heads)d district "
-            "heads, %(admins)d administrator.",
+            "heads, %(admins)d administrators.",
             officers=staff[Role.FIELD_OFFICER.value],
             fund_staff=staff[Role.FUND_STAFF.value],
             heads=staff[Role.DISTRICT_HEAD.value],
