@@ -359,7 +359,8 @@ def _contract(
     contract_date = _add_months(BENCH_AS_OF, -months_back)
     principal = rng.randint(50, 500) * 100_00  # 5,000 to 50,000 baht in satang
     contract = rows.add(
-        "contract", fund_id=fund, contract_no=f"{n + 1:07d}", borrower_id=borrower,
+        "contract", fund_id=fund, contract_no=f"{n + 1:07d}", number_key=f"{n + 1:07d}",
+        borrower_id=borrower,
         principal=principal, annual_interest_rate=rate, contract_date=contract_date,
         first_due_date=_add_months(contract_date, 1), installment_count=count,
         frequency="monthly", officer_id=None, status="paid_off" if paid_off else "active",

@@ -9,8 +9,8 @@ from flask import Flask, jsonify
 from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 
-from bot.context import Runtime
 from bot.i18n import _
+from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -20,7 +20,7 @@ MESSENGER = "fundbot.messenger"
 
 def create_app(runtime: Runtime | None = None, test_config: dict | None = None) -> Flask:
     """A new app serving `runtime` (default: built from the environment)."""
-    from bot.messaging import build_messenger
+    from bot.line.messenger import build_messenger
 
     runtime = runtime or Runtime.from_env()
     instance = Path(runtime.settings.instance_path).resolve()

@@ -13,6 +13,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 SUPPORTED_LOCALES = ("th", "en")
+DEFAULT_TIMEZONE = "Asia/Bangkok"
 LINE_API_DEFAULT = "https://api.line.me"
 LINE_API_DATA_DEFAULT = "https://api-data.line.me"
 
@@ -51,7 +52,7 @@ class Settings:
         instance = Path(environ.get("FUNDBOT_INSTANCE_PATH") or Path.cwd() / "instance")
         return cls(
             database_url=_database_url(environ, instance),
-            timezone=_timezone(environ.get("FUNDBOT_TIMEZONE", "Asia/Bangkok")),
+            timezone=_timezone(environ.get("FUNDBOT_TIMEZONE", DEFAULT_TIMEZONE)),
             locale=_locale(environ.get("FUNDBOT_LOCALE", "th")),
             province=environ.get("FUNDBOT_PROVINCE", "สระบุรี").strip() or "สระบุรี",
             instance_path=instance,
@@ -63,6 +64,19 @@ class Settings:
                 environ.get("LINE_API_DATA_URL", LINE_API_DATA_DEFAULT), "LINE_API_DATA_URL"
             ),
         )
+
+
+_office_zone = {"zone": ZoneInfo(DEFAULT_TIMEZONE)}
+
+
+def set_office_zone(zone: ZoneInfo) -> None:
+    """Make `zone` (FUNDBOT_TIMEZONE) the offices' time zone for this process."""
+    _office_zone["zone"] = zone
+
+
+def office_zone() -> ZoneInfo:
+    """The offices' time zone: their "today", due dates, contact hours, quota months."""
+    return _office_zone["zone"]
 
 
 def _database_url(environ: dict[str, str], instance: Path) -> str:

@@ -1,5 +1,57 @@
-"""Errors whose message is meant for a person (already in their language)."""
+"""Errors shown to a person: already-worded ones, and the words for the domain's error codes."""
+
+from __future__ import annotations
+
+from bot.i18n import _
+from models.errors import DomainError
 
 
 class UserError(Exception):
     """Bad input or a refused action; the message is shown as is, with no trace."""
+
+
+def N_(message: str) -> str:  # noqa: N802 - the conventional gettext marker name
+    """Mark a message for extraction; it is translated where it is shown."""
+    return message
+
+
+# One sentence per rule of the domain (models/errors.py codes), in English as the msgid.
+MESSAGES = {
+    "payment_not_positive": N_("A payment must be more than zero baht"),
+    "reversal_of_reversal": N_("A reversal cannot itself be reversed"),
+    "payment_already_reversed": N_("Payment %(id)d has already been reversed"),
+    "payment_not_confirmed": N_("Only a confirmed payment can be reversed; reject a pending one"),
+    "payment_on_replaced_schedule": N_(
+        "Payment %(id)d was allocated to a schedule since replaced by a restructuring; "
+        "it can no longer be reversed"
+    ),
+    "payment_not_pending": N_("Payment %(id)d is not awaiting verification"),
+    "payment_not_found": N_("No payment numbered %(id)s"),
+    "moratorium_backwards": N_("The moratorium starts after it ends"),
+    "moratorium_round_invalid": N_("The moratorium round must be 1 or more"),
+    "moratorium_round_exists": N_(
+        "Moratorium round %(round)d is already recorded for contract %(contract)s"
+    ),
+    "moratorium_too_long": N_("The moratorium is too long"),
+    "schedule_needs_installment": N_("A new schedule needs at least one installment"),
+    "restructure_first_due_early": N_(
+        "The first new installment falls due before the restructuring"
+    ),
+    "restructure_before_contract": N_("The restructuring takes effect before the contract date"),
+    "rate_negative": N_("The interest rate cannot be negative"),
+    "nothing_to_restructure": N_("Contract %(contract)s has no principal left to restructure"),
+    "contract_not_active": N_("Contract %(contract)s is not active (it is paid off or closed)"),
+    "first_due_before_contract": N_("The first due date is before the contract date"),
+    "principal_not_positive": N_("The principal must be more than zero"),
+    "contract_needs_installment": N_("A contract needs at least one installment"),
+    "contract_not_found": N_("No contract numbered %(contract)s"),
+    "contract_ambiguous": N_("Contract number %(contract)s exists in several funds: %(funds)s"),
+}
+
+
+def explain(error: DomainError) -> str:
+    """The error in the current language, one line."""
+    message = MESSAGES.get(error.code)
+    if message is None:
+        return _("That cannot be done (%(code)s)", code=error.code)
+    return _(message, **error.params)

@@ -15,8 +15,8 @@ import time
 from flask import Blueprint, Response, current_app, request
 from linebot.v3.webhook import SignatureValidator
 
-from bot.context import Runtime
-from bot.events import ingest, process, process_pending
+from bot.inbound import ingest, process, process_pending
+from bot.runtime import Runtime
 from models.base import utcnow
 
 log = logging.getLogger(__name__)

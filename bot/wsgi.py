@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from bot.app import create_app
 from bot.config import ConfigError
-from bot.context import Runtime
 from bot.i18n import _
+from bot.runtime import Runtime
 
 
 def build_app():

@@ -8,14 +8,14 @@ from datetime import date, datetime
 from sqlalchemy import String, and_, bindparam, select
 from sqlalchemy.orm import Session
 
-from bot import line_messages
-from bot.context import Runtime
-from bot.events import event_key
-from handlers.thai_input import thai_digits_to_arabic
+from bot.line import messages as line_messages
+from bot.runtime import Runtime
 from models.audit import Actor
 from models.borrower import Borrower
 from models.chat_state import ChatState
+from models.inbound import event_key
 from models.staff import Staff
+from models.thai_text import thai_digits_to_arabic
 from models.types import Source
 
 GROUP_SOURCES = ("group", "room")

@@ -17,16 +17,16 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from bot import line_messages
 from bot.i18n import _, format_date, format_money, use_locale
+from bot.line import messages as line_messages
 from handlers.context import ChatContext, normalize_text
 from handlers.router import ANY_SOURCE, PRIVATE, Command, Router, When
 from handlers.texts import fund_label, how_to_link, not_for_staff
-from handlers.thai_input import parse_amount
 from models.arrears import ContractArrears, contract_arrears
 from models.chat_state import clear_pending, pending, pending_in, set_pending
 from models.contract import Contract
 from models.ledger import record_payment
+from models.thai_text import parse_amount
 from models.types import ContractStatus, PaymentChannel, PaymentState
 
 log = logging.getLogger(__name__)

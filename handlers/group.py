@@ -13,8 +13,7 @@ from bot.i18n import _
 from handlers.context import ChatContext
 from handlers.router import GROUP, PRIVATE, Command, Router, When, always
 from handlers.texts import fund_label
-from models.area import Area
-from models.areas import find_area
+from models.area import Area, find_area
 from models.audit import audit
 from models.identity import GROUP_REMINDER, GROUP_TEAM, LineGroup, LineGroupMember
 from models.types import FundKind

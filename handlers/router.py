@@ -12,7 +12,7 @@ from functools import cache
 from typing import Protocol
 
 from handlers.context import ChatContext, normalize_text
-from handlers.thai_input import thai_digits_to_arabic
+from models.thai_text import thai_digits_to_arabic
 
 log = logging.getLogger(__name__)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot import line_messages
 from bot.i18n import _, format_date
+from bot.line import messages as line_messages
 from handlers.context import ChatContext
 from models.types import FundKind, Role
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint, false, or_
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+import re
+
+from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint, false, or_, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.base import Base
+from models.thai_text import thai_digits_to_arabic
 from models.types import AreaLevel, enum_type
 
 SEPARATOR = "/"
@@ -52,3 +55,72 @@ def within(column, paths: list[str]):
         clauses.append(column == path)
         clauses.append(column.startswith(path + SEPARATOR, autoescape=True))
     return or_(*clauses)
+
+
+_VILLAGE_NO = re.compile(r"^(?:หมู่(?:ที่)?|ม\.)?\s*(\d{1,3})(?:\s+(.*))?$")
+
+
+def parse_village(text: str) -> tuple[int | None, str]:
+    """ "หมู่ 3", "หมู่ที่ 3", "ม.3", "3" or a name, as (number or None, name)."""
+    text = " ".join(thai_digits_to_arabic(text).split())
+    match = _VILLAGE_NO.match(text)
+    if match:
+        number = int(match.group(1))
+        return number, (match.group(2) or "").strip() or village_label(number, "")
+    return None, text
+
+
+def ensure_area(
+    session: Session, province: str, district: str, subdistrict: str, village: str
+) -> Area:
+    """The village area for these names, creating any missing level on the way down."""
+    province_area = _ensure(session, None, AreaLevel.PROVINCE, province.strip())
+    district_area = _ensure(session, province_area, AreaLevel.DISTRICT, district.strip())
+    sub_area = _ensure(session, district_area, AreaLevel.SUBDISTRICT, subdistrict.strip())
+    number, name = parse_village(village)
+    return _ensure(session, sub_area, AreaLevel.VILLAGE, name, number)
+
+
+def ensure_province(session: Session, province: str) -> Area:
+    """The province area, created if missing."""
+    return _ensure(session, None, AreaLevel.PROVINCE, province.strip())
+
+
+def _ensure(
+    session: Session, parent: Area | None, level: AreaLevel, name: str, number: int | None = None
+) -> Area:
+    segment = village_label(number, name) if level is AreaLevel.VILLAGE else name
+    path = segment if parent is None else parent.path + SEPARATOR + segment
+    area = session.scalar(select(Area).where(Area.path == path))
+    if area is not None:
+        return area
+    area = Area(parent=parent, level=level, name=name, village_no=number, path=path)
+    if parent is not None:
+        area.province_id = parent.province_id or parent.id
+        area.district_id = parent.id if parent.level is AreaLevel.DISTRICT else parent.district_id
+        area.subdistrict_id = (
+            parent.id if parent.level is AreaLevel.SUBDISTRICT else parent.subdistrict_id
+        )
+    session.add(area)
+    session.flush()
+    return area
+
+
+def find_area(session: Session, path: str, province: str) -> Area | None:
+    """The area named by a path such as "แก่งคอย/หินซ้อน/หมู่ 3", within `province` by default.
+
+    A path may also start with the province's own name. Village segments may be written
+    "3", "หมู่ที่ 3" or "ม.3".
+    """
+    parts = [p.strip() for p in path.strip().strip(SEPARATOR).split(SEPARATOR) if p.strip()]
+    if not parts:
+        return None
+    candidates = [parts] if parts[0] == province else [[province, *parts], parts]
+    for segments in candidates:
+        if len(segments) == 4:
+            number, name = parse_village(segments[3])
+            segments = [*segments[:3], village_label(number, name)]
+        area = session.scalar(select(Area).where(Area.path == SEPARATOR.join(segments)))
+        if area is not None:
+            return area
+    return None

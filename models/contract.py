@@ -5,13 +5,16 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, validates
 
+from models.area import Area, within
 from models.base import Base, Money, Rate, UTCDateTime, utcnow
 from models.borrower import Borrower
+from models.errors import DomainError
 from models.fund import Fund
-from models.types import ContractStatus, Frequency, enum_type
+from models.thai_text import thai_digits_to_arabic
+from models.types import ContractStatus, Frequency, FundKind, enum_type
 
 
 class Contract(Base):
@@ -23,6 +26,8 @@ class Contract(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     fund_id: Mapped[int] = mapped_column(ForeignKey("fund.id"), index=True)
     contract_no: Mapped[str] = mapped_column(String(60), index=True)
+    # contract_number_key(contract_no): what typed numbers are matched on.
+    number_key: Mapped[str] = mapped_column(String(60), index=True)
     borrower_id: Mapped[int] = mapped_column(ForeignKey("borrower.id"), index=True)
     principal: Mapped[Decimal] = mapped_column(Money)
     annual_interest_rate: Mapped[Decimal] = mapped_column(Rate, default=Decimal(0))
@@ -43,6 +48,11 @@ class Contract(Base):
     installments: Mapped[list[Installment]] = relationship(
         back_populates="contract", order_by="(Installment.schedule_no, Installment.seq)"
     )
+
+    @validates("contract_no")
+    def _keep_number_key(self, _key: str, contract_no: str) -> str:
+        self.number_key = contract_number_key(contract_no)
+        return contract_no
 
     @property
     def current_installments(self) -> list[Installment]:
@@ -111,3 +121,48 @@ class Installment(Base):
 
     def __repr__(self) -> str:
         return f"<Installment {self.contract_id}#{self.schedule_no}.{self.seq} {self.due_date}>"
+
+
+def contract_number_key(contract_no: str) -> str:
+    """What contract numbers are matched on: Thai digits as 0-9, no spaces, case folded.
+
+    People type "สกส.สบ.187/2569" for "สกส.สบ. 187/2569"; the stored number keeps its spaces.
+    """
+    return "".join(thai_digits_to_arabic(contract_no).split()).casefold()
+
+
+def find_contract(
+    session: Session,
+    contract_no: str,
+    fund_kind: FundKind | None = None,
+    *,
+    scope: list[str] | None = None,
+    area: str | None = None,
+) -> Contract:
+    """The one contract with this number (in this kind of fund; borrowers inside `scope`).
+
+    `scope` is the caller's area paths (None: no limit, the operator at the command line);
+    `area` narrows to one area path, for numbers that repeat across KKCJ village funds.
+    Raises DomainError contract_not_found or contract_ambiguous (with the candidates).
+    """
+    key = contract_number_key(contract_no)
+    query = (
+        select(Contract)
+        .join(Fund)
+        .join(Borrower, Contract.borrower_id == Borrower.id)
+        .join(Area, Borrower.area_id == Area.id)
+        .where(Contract.number_key == key)
+    )
+    if fund_kind is not None:
+        query = query.where(Fund.kind == FundKind(fund_kind))
+    if scope is not None:
+        query = query.where(within(Area.path, scope))
+    if area is not None:
+        query = query.where(within(Area.path, [area]))
+    contracts = list(session.scalars(query.order_by(Fund.kind, Fund.name, Area.path)))
+    if not contracts:
+        raise DomainError("contract_not_found", contract=contract_no.strip())
+    if len(contracts) > 1:
+        funds = ", ".join(f"{c.fund.name} ({c.borrower.area.path})" for c in contracts)
+        raise DomainError("contract_ambiguous", contract=contracts[0].contract_no, funds=funds)
+    return contracts[0]

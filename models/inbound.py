@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import datetime
 
 from sqlalchemy import JSON, BigInteger, Boolean, Index, Integer, String, Text, UniqueConstraint
@@ -44,3 +46,12 @@ class InboundEvent(Base):
 
     def __repr__(self) -> str:
         return f"<InboundEvent {self.id} {self.event_type} {self.state}>"
+
+
+def event_key(event: dict) -> str:
+    """The event's webhookEventId, or a stable hash of its JSON when LINE sent none."""
+    key = event.get("webhookEventId")
+    if isinstance(key, str) and key:
+        return key[:80]
+    canonical = json.dumps(event, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()

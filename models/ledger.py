@@ -12,10 +12,9 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from bot.errors import UserError
-from bot.i18n import _
 from models.audit import Actor, audit
 from models.contract import Contract, Installment
+from models.errors import DomainError
 from models.payment import Allocation, Payment
 from models.schedule import round_satang
 from models.types import ContractStatus, PaymentChannel, PaymentState
@@ -55,7 +54,7 @@ def record_payment(
     """Record money received; a confirmed payment is allocated at once, a pending one later."""
     amount = round_satang(Decimal(amount))
     if amount <= 0:
-        raise UserError(_("A payment must be more than zero baht"))
+        raise DomainError("payment_not_positive")
     state = PaymentState(state)
     if state not in (PaymentState.CONFIRMED, PaymentState.PENDING):
         raise ValueError(f"a new payment is confirmed or pending, not {state}")
@@ -126,23 +125,17 @@ def reject_payment(session: Session, actor: Actor, payment: Payment, reason: str
 def reverse_payment(session: Session, actor: Actor, payment: Payment, reason: str) -> Payment:
     """Undo a confirmed payment with a new negative payment mirroring its allocations."""
     if payment.reverses_id is not None:
-        raise UserError(_("A reversal cannot itself be reversed"))
+        raise DomainError("reversal_of_reversal")
     if payment.state is PaymentState.REVERSED:
-        raise UserError(_("Payment %(id)d has already been reversed", id=payment.id))
+        raise DomainError("payment_already_reversed", id=payment.id)
     if payment.state is not PaymentState.CONFIRMED:
-        raise UserError(_("Only a confirmed payment can be reversed; reject a pending one"))
+        raise DomainError("payment_not_confirmed")
     contract = payment.contract
     installments = [a.installment for a in payment.allocations]
     if any(i.superseded_on is not None for i in installments):
         # The new schedule was built from what this payment left owing; undoing it on the
         # old schedule would silently drop the money from the debt.
-        raise UserError(
-            _(
-                "Payment %(id)d was allocated to a schedule since replaced by a restructuring; "
-                "it can no longer be reversed",
-                id=payment.id,
-            )
-        )
+        raise DomainError("payment_on_replaced_schedule", id=payment.id)
     before = {"payment_state": payment.state, **_position(contract, installments)}
     # The reversal keeps the original date: the money counts as never received, so the
     # arrears on any past date come out as if the payment had not been recorded.
@@ -293,7 +286,7 @@ def _describe(payment: Payment) -> dict:
 def _require_pending(payment: Payment) -> None:
     """Refuse to confirm or reject a payment that is not pending."""
     if payment.state is not PaymentState.PENDING:
-        raise UserError(_("Payment %(id)d is not awaiting verification", id=payment.id))
+        raise DomainError("payment_not_pending", id=payment.id)
 
 
 def _join_note(note: str | None, reason: str) -> str:

@@ -23,6 +23,7 @@ from models.borrower import Borrower
 from models.chat_state import preferred_locale
 from models.identity import PURPOSE_BORROWER, PURPOSE_STAFF, LinkAttempt, LinkCode
 from models.staff import Staff
+from models.thai_text import thai_digits_to_arabic
 from models.types import Source
 
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -34,7 +35,6 @@ FAILURE_WINDOW = timedelta(hours=1)
 LOCKOUT = timedelta(hours=1)
 
 _CODE = re.compile(rf"^[{ALPHABET}]{{{CODE_LENGTH}}}$")
-_THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 
 
 class LinkStatus(StrEnum):
@@ -65,7 +65,7 @@ class LinkResult:
 
 def normalize_code(text: str) -> str:
     """A typed code as stored: capitals, Thai digits as 0-9, spaces and dashes dropped."""
-    return re.sub(r"[\s\-]", "", text.translate(_THAI_DIGITS)).upper()
+    return re.sub(r"[\s\-]", "", thai_digits_to_arabic(text)).upper()
 
 
 def looks_like_code(text: str) -> bool:

@@ -8,11 +8,10 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.errors import UserError
-from bot.i18n import _
 from models.audit import Actor, audit
 from models.base import Rate
 from models.contract import Contract, Installment
+from models.errors import DomainError
 from models.ledger import ZERO, open_installments, outstanding
 from models.relief import ReliefMeasure
 from models.schedule import (
@@ -32,18 +31,12 @@ def add_moratorium(
 ) -> ReliefMeasure:
     """Defer the unpaid installments falling due in [start, end] past the end; no interest."""
     if start > end:
-        raise UserError(_("The moratorium starts after it ends"))
+        raise DomainError("moratorium_backwards")
     if round_no < 1:
-        raise UserError(_("The moratorium round must be 1 or more"))
+        raise DomainError("moratorium_round_invalid")
     _require_open(contract)
     if _has_round(session, contract, round_no):
-        raise UserError(
-            _(
-                "Moratorium round %(round)d is already recorded for contract %(contract)s",
-                round=round_no,
-                contract=contract.contract_no,
-            )
-        )
+        raise DomainError("moratorium_round_exists", round=round_no, contract=contract.contract_no)
     frequency = Frequency(contract.frequency)
     # Everything unpaid from the start moves by the same whole number of periods, so the
     # schedule keeps one installment per period after the moratorium.
@@ -100,25 +93,20 @@ def restructure(
 ) -> ReliefMeasure:
     """Replace what remains of the schedule in force with a new one; the old stays as history."""
     if installments < 1:
-        raise UserError(_("A new schedule needs at least one installment"))
+        raise DomainError("schedule_needs_installment")
     if first_due < effective:
-        raise UserError(_("The first new installment falls due before the restructuring"))
+        raise DomainError("restructure_first_due_early")
     if effective < contract.contract_date:
-        raise UserError(_("The restructuring takes effect before the contract date"))
+        raise DomainError("restructure_before_contract")
     rate = contract.annual_interest_rate if rate is None else Decimal(rate)
     if rate < 0:
-        raise UserError(_("The interest rate cannot be negative"))
+        raise DomainError("rate_negative")
     frequency = Frequency(frequency or contract.frequency)
     _require_open(contract)
 
     principal = outstanding(contract)
     if principal <= 0:
-        raise UserError(
-            _(
-                "Contract %(contract)s has no principal left to restructure",
-                contract=contract.contract_no,
-            )
-        )
+        raise DomainError("nothing_to_restructure", contract=contract.contract_no)
     superseded = open_installments(contract)
     # Interest that fell due before the restructuring and was not paid is not forgiven:
     # it is carried onto the first new installment. Interest not yet due is dropped; the
@@ -186,12 +174,7 @@ def rate_text(rate: Decimal) -> str:
 def _require_open(contract: Contract) -> None:
     """Refuse relief on a contract that is paid off or closed."""
     if contract.status is not ContractStatus.ACTIVE:
-        raise UserError(
-            _(
-                "Contract %(contract)s is not active (it is paid off or closed)",
-                contract=contract.contract_no,
-            )
-        )
+        raise DomainError("contract_not_active", contract=contract.contract_no)
 
 
 def _has_round(session: Session, contract: Contract, round_no: int) -> bool:
@@ -215,7 +198,7 @@ def _periods_to_clear(
     for periods in range(1, MAX_DEFERRAL_PERIODS + 1):
         if _shifted(earliest, periods, frequency) > end:
             return periods
-    raise UserError(_("The moratorium is too long"))
+    raise DomainError("moratorium_too_long")
 
 
 def _shifted(installment: Installment, periods: int, frequency: Frequency) -> date:

@@ -9,12 +9,11 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy.orm import Session
 
-from bot.errors import UserError
-from bot.i18n import _
 from models.audit import Actor, audit
 from models.base import SATANG
 from models.borrower import Borrower
 from models.contract import Contract, Installment
+from models.errors import DomainError
 from models.fund import Fund
 from models.staff import Staff
 from models.types import ContractStatus, Frequency
@@ -129,7 +128,7 @@ def create_contract(
     annual_interest_rate = Decimal(annual_interest_rate)
     _check_terms(principal, annual_interest_rate, installment_count)
     if first_due_date < contract_date:
-        raise UserError(_("The first due date is before the contract date"))
+        raise DomainError("first_due_before_contract")
     frequency = Frequency(frequency)
     lines = build_schedule(
         principal, annual_interest_rate, first_due_date, installment_count, frequency
@@ -176,8 +175,8 @@ def create_contract(
 def _check_terms(principal: Decimal, rate: Decimal, count: int) -> None:
     """Refuse terms no schedule can be built from."""
     if principal <= 0:
-        raise UserError(_("The principal must be more than zero"))
+        raise DomainError("principal_not_positive")
     if rate < 0:
-        raise UserError(_("The interest rate cannot be negative"))
+        raise DomainError("rate_negative")
     if count < 1:
-        raise UserError(_("A contract needs at least one installment"))
+        raise DomainError("contract_needs_installment")

@@ -15,8 +15,8 @@ from sqlalchemy import text
 
 import models
 from bot.config import Settings
-from bot.context import Runtime
 from bot.i18n import set_default_locale
+from bot.runtime import Runtime
 from models import migrate
 from models.base import Database
 

@@ -7,14 +7,13 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from handlers.thai_input import name_key, split_title
-from models.area import Area
-from models.areas import ensure_area
+from models.area import Area, ensure_area
 from models.audit import Actor
 from models.borrower import Borrower
 from models.contract import Contract
 from models.fund import Fund
 from models.schedule import create_contract
+from models.thai_text import name_key, split_title
 from models.types import BorrowerKind, Frequency, FundKind, Source
 
 TEST_ACTOR = Actor("test", Source.CLI)

@@ -187,6 +187,6 @@ def make_app(environ: dict[str, str]):
     """The Flask app for a test environment (its runtime at app.extensions["fundbot"])."""
     from bot.app import create_app
     from bot.config import Settings
-    from bot.context import Runtime
+    from bot.runtime import Runtime
 
     return create_app(Runtime(Settings.from_env(environ)))

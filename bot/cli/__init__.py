@@ -8,9 +8,10 @@ import click
 from sqlalchemy.exc import OperationalError
 
 from bot.config import ConfigError
-from bot.context import Runtime
-from bot.errors import UserError
+from bot.errors import UserError, explain
 from bot.i18n import _
+from bot.runtime import Runtime
+from models.errors import DomainError
 
 
 class FundbotGroup(click.Group):
@@ -23,6 +24,8 @@ class FundbotGroup(click.Group):
             raise click.ClickException(str(exc)) from None
         except UserError as exc:
             raise click.ClickException(str(exc)) from None
+        except DomainError as exc:
+            raise click.ClickException(explain(exc)) from None
         except OperationalError as exc:
             detail = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
             message = _("Cannot use the database: %(detail)s", detail=detail)

@@ -15,8 +15,7 @@ from bot.cli import pass_runtime, runtime_of
 from bot.cli.params import DATE
 from bot.errors import UserError
 from bot.i18n import _, format_date, lazy_gettext, ngettext
-from models.area import SEPARATOR
-from models.areas import find_area
+from models.area import SEPARATOR, find_area
 from models.arrears import (
     AGING_BUCKETS,
     DEBTOR_CLASSES,

@@ -10,32 +10,30 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from bot.cli import pass_runtime, runtime_of
+from bot.cli.params import contract_choice, lookup_contract
 from bot.errors import UserError
 from bot.i18n import _, format_date
 from handlers.texts import role_label
-from models.areas import find_area
+from models.area import find_area
 from models.audit import Actor, audit
 from models.base import utcnow
-from models.contracts import find_contract
 from models.linking import CODE_TTL, issue_borrower_code, issue_staff_code, unlink_borrower
 from models.staff import Staff
-from models.types import FundKind, Role
+from models.types import Role
 
-FUND_CHOICE = click.Choice([kind.value for kind in FundKind])
 ROLE_CHOICE = click.Choice([role.value for role in Role])
-FUND_HELP = "Which fund, when the same contract number exists in both."
 
 
 @click.command("link-code")
 @click.argument("contract_no")
-@click.option("--fund", "fund_kind", type=FUND_CHOICE, help=FUND_HELP)
+@contract_choice
 @pass_runtime
-def link_code(lazy, contract_no: str, fund_kind: str | None) -> None:
+def link_code(lazy, contract_no: str, fund_kind: str | None, area_path: str | None) -> None:
     """Issue a one-time code that links the borrower of CONTRACT_NO to their LINE account."""
     runtime = runtime_of(lazy)
     now = utcnow()
     with runtime.db.session() as session:
-        contract = find_contract(session, contract_no, FundKind(fund_kind) if fund_kind else None)
+        contract = lookup_contract(session, runtime, contract_no, fund_kind, area_path)
         borrower = contract.borrower
         code = issue_borrower_code(
             session, Actor.cli(), borrower, now=now, secret_key=runtime.settings.secret_key
@@ -139,13 +137,13 @@ def officer_code(lazy, staff_id: int) -> None:
 
 @click.command("unlink")
 @click.argument("contract_no")
-@click.option("--fund", "fund_kind", type=FUND_CHOICE, help=FUND_HELP)
+@contract_choice
 @pass_runtime
-def unlink(lazy, contract_no: str, fund_kind: str | None) -> None:
+def unlink(lazy, contract_no: str, fund_kind: str | None, area_path: str | None) -> None:
     """Unlink the LINE account of the borrower of CONTRACT_NO."""
     runtime = runtime_of(lazy)
     with runtime.db.session() as session:
-        contract = find_contract(session, contract_no, FundKind(fund_kind) if fund_kind else None)
+        contract = lookup_contract(session, runtime, contract_no, fund_kind, area_path)
         borrower = contract.borrower
         changed = unlink_borrower(session, Actor.cli(), borrower)
         name = borrower.display_name

@@ -1,15 +1,23 @@
-"""Click parameter types for what people type on the command line: Thai dates and rates."""
+"""Click parameters for what people type on the command line: Thai dates, rates, contracts."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import click
+from sqlalchemy.orm import Session
 
+from bot.errors import UserError, explain
 from bot.i18n import _
-from handlers.thai_input import parse_date, parse_rate
+from bot.runtime import Runtime
+from models.area import find_area
+from models.contract import Contract, find_contract
+from models.errors import DomainError
+from models.thai_text import parse_date, parse_rate
+from models.types import FundKind
 
 
 class ThaiParam(click.ParamType):
@@ -25,6 +33,9 @@ class ThaiParam(click.ParamType):
         if isinstance(value, self.kind):
             return value
         try:
+            if self.parse is parse_date:
+                # "วันนี้" and dates without a year need today, in the offices' time zone.
+                return parse_date(str(value), today=_today(ctx))
             return self.parse(str(value))
         except ValueError as exc:
             # The parsers raise short English predicates ("is not a date"), marked for
@@ -36,3 +47,53 @@ class ThaiParam(click.ParamType):
 DATE = ThaiParam("date", parse_date, date)
 # A yearly rate in percent: "3", "3.5", "3.5%".
 RATE = ThaiParam("rate", parse_rate, Decimal)
+
+
+FUND_CHOICE = click.Choice([kind.value for kind in FundKind])
+
+
+def contract_choice(command):
+    """--fund and --area for a command taking CONTRACT_NO: KKCJ numbers repeat per village."""
+    command = click.option(
+        "--area",
+        "area_path",
+        help="The borrower's village (or district/subdistrict), when the number repeats.",
+    )(command)
+    return click.option(
+        "--fund",
+        "fund_kind",
+        type=FUND_CHOICE,
+        help="Which fund, when the same contract number exists in both.",
+    )(command)
+
+
+def lookup_contract(
+    session: Session,
+    runtime: Runtime,
+    contract_no: str,
+    fund_kind: str | None,
+    area_path: str | None,
+) -> Contract:
+    """The contract named on the command line; a clear error naming --fund/--area if unclear."""
+    area = None
+    if area_path:
+        found = find_area(session, area_path, runtime.settings.province)
+        if found is None:
+            raise UserError(_("Unknown area: %(area)s", area=area_path))
+        area = found.path
+    kind = FundKind(fund_kind) if fund_kind else None
+    try:
+        return find_contract(session, contract_no, kind, area=area)
+    except DomainError as exc:
+        if exc.code != "contract_ambiguous":
+            raise
+        hint = _("Say which with --fund or --area (the village)")
+        raise UserError(f"{explain(exc)}. {hint}") from None
+
+
+def _today(ctx: click.Context | None) -> date:
+    from bot.cli import LazyRuntime  # the package defines it; it imports this module
+
+    lazy = ctx.find_object(LazyRuntime) if ctx is not None else None
+    zone = lazy.get().settings.timezone if lazy is not None else ZoneInfo("UTC")
+    return datetime.now(zone).date()

@@ -8,16 +8,13 @@ from decimal import Decimal
 import click
 
 from bot.cli import pass_runtime, runtime_of
-from bot.cli.params import DATE, RATE
+from bot.cli.params import DATE, RATE, contract_choice, lookup_contract
 from bot.i18n import _, format_date, format_money, ngettext
 from models.audit import Actor
-from models.contracts import find_contract
 from models.relief_rules import add_moratorium, restructure
-from models.types import Frequency, FundKind
+from models.types import Frequency
 
-FUND_CHOICE = click.Choice([kind.value for kind in FundKind])
 FREQUENCY_CHOICE = click.Choice([frequency.value for frequency in Frequency])
-FUND_HELP = "Which fund, when the same contract number exists in both."
 
 
 @click.group("moratorium")
@@ -36,12 +33,13 @@ def moratorium() -> None:
 )
 @click.option("--start", type=DATE, required=True, help="First day: 2026-03-15 or 15/3/2569.")
 @click.option("--end", type=DATE, required=True, help="Last day: 2026-06-30 or 30/6/2569.")
-@click.option("--fund", "fund_kind", type=FUND_CHOICE, help=FUND_HELP)
+@contract_choice
 @pass_runtime
-def add(lazy, contract_no, round_no, start, end, fund_kind) -> None:
+def add(lazy, contract_no, round_no, start, end, fund_kind, area_path) -> None:
     """Defer the installments of CONTRACT_NO falling due between --start and --end."""
-    with runtime_of(lazy).db.session() as session:
-        contract = find_contract(session, contract_no, _kind(fund_kind))
+    runtime = runtime_of(lazy)
+    with runtime.db.session() as session:
+        contract = lookup_contract(session, runtime, contract_no, fund_kind, area_path)
         measure = add_moratorium(
             session, Actor.cli(), contract, round_no=round_no, start=start, end=end
         )
@@ -74,16 +72,16 @@ def add(lazy, contract_no, round_no, start, end, fund_kind) -> None:
 @click.option("--rate", type=RATE, help="New yearly interest rate in percent (default: unchanged).")
 @click.option("--frequency", type=FREQUENCY_CHOICE, help="monthly or yearly (default: unchanged).")
 @click.option("--effective", type=DATE, help="Date the new schedule takes effect (default: today).")
-@click.option("--fund", "fund_kind", type=FUND_CHOICE, help=FUND_HELP)
+@contract_choice
 @pass_runtime
 def restructure_command(
-    lazy, contract_no, installments, first_due, rate, frequency, effective, fund_kind
+    lazy, contract_no, installments, first_due, rate, frequency, effective, fund_kind, area_path
 ) -> None:
     """Replace what remains of CONTRACT_NO's schedule with a new one (ปรับโครงสร้างหนี้)."""
     runtime = runtime_of(lazy)
     effective = effective or datetime.now(runtime.settings.timezone).date()
     with runtime.db.session() as session:
-        contract = find_contract(session, contract_no, _kind(fund_kind))
+        contract = lookup_contract(session, runtime, contract_no, fund_kind, area_path)
         measure = restructure(
             session,
             Actor.cli(),
@@ -125,11 +123,6 @@ def _deferral(moved: int, periods: int, frequency: Frequency) -> str:
         moved,
         by=by,
     )
-
-
-def _kind(value: str | None) -> FundKind | None:
-    """The fund kind chosen with --fund, if any."""
-    return FundKind(value) if value else None
 
 
 def _money(text: str) -> Decimal:

@@ -10,6 +10,7 @@ import click
 from bot.cli import pass_runtime, runtime_of
 from bot.errors import UserError
 from bot.i18n import _
+from bot.inbound import process_pending
 from scheduler.leader import LeaderLock
 
 
@@ -29,7 +30,7 @@ def scheduler_command(lazy, wait: bool) -> None:
         time.sleep(10)
     click.echo(_("fundbot scheduler started; stop it with Ctrl+C."))
     try:
-        build_scheduler(runtime).start()
+        build_scheduler(runtime, handle_pending=process_pending).start()
     except (KeyboardInterrupt, SystemExit):
         pass
     finally:
@@ -40,7 +41,7 @@ def scheduler_command(lazy, wait: bool) -> None:
 @pass_runtime
 def dispatch_command(lazy) -> None:
     """Send the queued LINE messages that are due, once."""
-    from bot.messaging import build_messenger
+    from bot.line.messenger import build_messenger
 
     runtime = runtime_of(lazy)
     sent = build_messenger(runtime).flush(runtime.db)

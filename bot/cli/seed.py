@@ -12,7 +12,6 @@ from sqlalchemy.engine import make_url
 from bot.cli import pass_runtime, runtime_of
 from bot.cli.arrears import CLASS_LABELS
 from bot.cli.params import DATE
-from bot.context import Runtime
 from bot.demo.geography import PROVINCE
 from bot.demo.seed import (
     SeedReport,
@@ -22,6 +21,7 @@ from bot.demo.seed import (
     seed_demo,
 )
 from bot.i18n import _, format_date
+from bot.runtime import Runtime
 from models import migrate
 from models.types import Role
 

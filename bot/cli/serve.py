@@ -12,9 +12,9 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 
 from bot.cli import pass_runtime, runtime_of
-from bot.context import Runtime
 from bot.errors import UserError
 from bot.i18n import _
+from bot.runtime import Runtime
 from models import migrate
 
 DEFAULT_PORT = 5000

@@ -21,11 +21,10 @@ from bot.demo import geography, names
 from bot.demo.histories import CLASSES, Plan, plan_contract, tell
 from bot.errors import UserError
 from bot.i18n import BE_OFFSET, _
-from models.area import Area
-from models.areas import ensure_area
+from models.area import Area, ensure_area
 from models.arrears import fund_totals
 from models.audit import Actor, audit
-from models.borrowers import find_or_create_borrower
+from models.borrower import find_or_create_borrower
 from models.contract import Contract
 from models.fund import Fund
 from models.payment import Payment

@@ -21,7 +21,7 @@ from bot.register_import.rows import Problem, RegisterRow, RowChecker, check_acr
 from bot.register_import.upsert import Upserter
 from models.audit import Actor
 from models.base import Database
-from models.borrowers import CREATED, UPDATED
+from models.borrower import CREATED, UPDATED
 from models.types import Source
 
 HEADER_SEARCH_ROWS = 10

@@ -12,7 +12,9 @@ from typing import Any
 from bot.i18n import _, format_money
 from bot.register_import.columns import HeaderMap
 from bot.register_import.reading import Cell, SheetRow, is_blank
-from handlers.thai_input import (
+from models.area import parse_village, village_label
+from models.schedule import build_schedule
+from models.thai_text import (
     BE_OFFSET,
     N_,
     name_key,
@@ -24,9 +26,6 @@ from handlers.thai_input import (
     thai_digits_to_arabic,
     validate_national_id,
 )
-from models.area import village_label
-from models.areas import parse_village
-from models.schedule import build_schedule
 from models.types import BorrowerKind, Frequency, FundKind
 
 MAX_INSTALLMENTS = 600

@@ -14,13 +14,12 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from bot.errors import UserError
+from bot.errors import UserError, explain
 from bot.i18n import DEFAULT_LOCALE, _, format_money
 from bot.register_import.rows import Problem, RegisterRow, RowChecker
-from models.area import SEPARATOR, Area
-from models.areas import ensure_area, ensure_province
+from models.area import SEPARATOR, Area, ensure_area, ensure_province
 from models.audit import Actor, audit
-from models.borrowers import (
+from models.borrower import (
     CREATED,
     UNCHANGED,
     UPDATED,
@@ -29,6 +28,7 @@ from models.borrowers import (
     update_borrower,
 )
 from models.contract import Contract
+from models.errors import DomainError
 from models.fund import Fund
 from models.ledger import record_payment, remaining_total
 from models.payment import Payment
@@ -69,6 +69,8 @@ class Upserter:
             return self._compare(row, contract)
         except UserError as exc:
             return UNCHANGED, [Problem(row.number, None, None, str(exc))]
+        except DomainError as exc:
+            return UNCHANGED, [Problem(row.number, None, None, explain(exc))]
 
     def _create(self, row: RegisterRow, fund: Fund, village: Area) -> str:
         """A new contract, for a borrower found again or created."""

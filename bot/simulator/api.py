@@ -7,16 +7,17 @@ import re
 from flask import current_app, jsonify, request, send_file
 from werkzeug.exceptions import BadRequest, NotFound
 
-from bot.errors import UserError
-from bot.events import ingest, process
+from bot.errors import UserError, explain
 from bot.i18n import _
-from bot.messaging import simulator_content_path
+from bot.inbound import ingest, process
+from bot.line.transport import simulator_content_path
 from bot.simulator import bp, directory, localized
 from bot.simulator import events as make
 from bot.simulator.transcript import conversation, record_user_turn
 from models.audit import Actor
 from models.base import utcnow
 from models.borrower import Borrower
+from models.errors import DomainError
 from models.linking import issue_borrower_code, issue_staff_code
 from models.types import Source
 
@@ -31,6 +32,11 @@ IMAGE_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG": "image/png", b"GIF8": 
 @bp.errorhandler(UserError)
 def _user_error(exc: UserError):
     return jsonify(error=str(exc)), 400
+
+
+@bp.errorhandler(DomainError)
+def _domain_error(exc: DomainError):
+    return jsonify(error=explain(exc)), 400
 
 
 @bp.errorhandler(BadRequest)

@@ -8,8 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from models.area import Area
-from models.areas import ensure_area
+from models.area import Area, ensure_area
 from models.arrears import (
     AGING_BUCKETS,
     DEBTOR_CLASSES,

@@ -8,11 +8,9 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
-from bot import line_messages as lm
 from bot.config import Settings
-from bot.messaging import LineTransport, Messenger
-from models.outbox import OutboxMessage, QuotaBlock
-from scheduler.dispatcher import (
+from bot.line import messages as lm
+from bot.line.dispatcher import (
     BASE_DELAY,
     LEASE,
     MAX_DELAY,
@@ -21,6 +19,9 @@ from scheduler.dispatcher import (
     dispatch,
     quota_blocked,
 )
+from bot.line.messenger import Messenger
+from bot.line.transport import LineTransport
+from models.outbox import OutboxMessage, QuotaBlock
 from tests.fakeline import MONTHLY_LIMIT
 
 
@@ -227,7 +228,7 @@ def test_a_group_push_costs_one_message_per_member(db, line, fake_line, caplog):
     group = "C" + "a" * 32
     fake_line.set_group_members(group, 12)
     row_id = queue(db, line, to=group, text="ประชุมกลุ่มวันเสาร์")
-    with caplog.at_level("INFO", logger="scheduler.dispatcher"):
+    with caplog.at_level("INFO", logger="bot.line.dispatcher"):
         report = dispatch(db, line)
     assert row_of(db, row_id).cost == 12 and report.cost == 12
     assert "cost 12 message(s)" in caplog.text

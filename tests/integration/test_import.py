@@ -17,7 +17,7 @@ import models
 from bot.cli.importer import PROGRESS_ABOVE_ROWS, _progress_bar
 from models import Area, AuditEntry, Borrower, Contract, Fund, Payment
 from models.audit import Actor
-from models.borrowers import find_or_create_borrower, hash_national_id
+from models.borrower import find_or_create_borrower, hash_national_id
 from models.types import BorrowerKind, Frequency, FundKind, PaymentChannel, Source
 
 EXAMPLE = Path(__file__).parent.parent / "data" / "register_example.csv"
@@ -491,7 +491,7 @@ def test_long_files_get_a_progress_bar_on_stderr():
 
 
 def _village(session):
-    from models.areas import ensure_area
+    from models.area import ensure_area
 
     return ensure_area(session, "สระบุรี", "แก่งคอย", "หินซ้อน", "3")
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from bot.errors import UserError
+from models.errors import DomainError
 from models.audit import AuditEntry
 from models.contract import Contract
 from models.ledger import (
@@ -123,9 +123,9 @@ def test_oldest_installment_first_across_payments(session, loan):
 
 
 def test_zero_or_negative_amount_is_refused(session, loan):
-    with pytest.raises(UserError):
+    with pytest.raises(DomainError):
         record_payment(session, TEST_ACTOR, loan, D("0"), date(2025, 2, 1), CASH)
-    with pytest.raises(UserError):
+    with pytest.raises(DomainError):
         record_payment(session, TEST_ACTOR, loan, D("-5"), date(2025, 2, 1), CASH)
 
 
@@ -152,7 +152,7 @@ def test_pending_slip_is_allocated_only_when_confirmed(db, session, loan):
     entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "payment.confirm"))
     assert entry.before["state"] == "pending"
     assert entry.after["state"] == "confirmed"
-    with pytest.raises(UserError):
+    with pytest.raises(DomainError):
         confirm_payment(session, TEST_ACTOR, slip)
 
 
@@ -171,7 +171,7 @@ def test_rejected_slip_is_never_allocated(session, loan):
     assert slip.state is PaymentState.REJECTED
     assert slip.note == "amount on slip is 41.20"
     assert paid(loan)[0] == (D("0.00"), D("0.00"))
-    with pytest.raises(UserError):
+    with pytest.raises(DomainError):
         confirm_payment(session, TEST_ACTOR, slip)
 
 
@@ -227,9 +227,9 @@ def test_a_payment_is_reversed_only_once(session, loan):
     payment = record_payment(session, TEST_ACTOR, loan, D("100"), date(2025, 2, 1), CASH)
     reversal = reverse_payment(session, TEST_ACTOR, payment, "wrong contract")
 
-    with pytest.raises(UserError):
+    with pytest.raises(DomainError):
         reverse_payment(session, TEST_ACTOR, payment, "again")
-    with pytest.raises(UserError):
+    with pytest.raises(DomainError):
         reverse_payment(session, TEST_ACTOR, reversal, "undo the undo")
     assert session.scalar(select(Payment).where(Payment.reverses_id == payment.id)) is reversal
     assert paid(loan)[0] == (D("0.00"), D("0.00"))

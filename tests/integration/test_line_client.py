@@ -4,8 +4,8 @@ import uuid
 
 import pytest
 
-from bot import line_messages as lm
-from bot.line_client import LineClient, LineError, derived_retry_key
+from bot.line import messages as lm
+from bot.line.client import LineClient, LineError, derived_retry_key
 from tests.fakeline import MONTHLY_LIMIT
 
 

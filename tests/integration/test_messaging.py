@@ -6,17 +6,12 @@ import threading
 import pytest
 from sqlalchemy import select
 
-from bot import line_messages as lm
 from bot.config import Settings
-from bot.context import Runtime
-from bot.line_client import LineError
-from bot.messaging import (
-    LineTransport,
-    Messenger,
-    SimulatorTransport,
-    build_messenger,
-    simulator_content_path,
-)
+from bot.line import messages as lm
+from bot.line.client import LineError
+from bot.line.messenger import Messenger, build_messenger
+from bot.line.transport import LineTransport, SimulatorTransport, simulator_content_path
+from bot.runtime import Runtime
 from models.outbox import OutboxMessage
 from models.simulator import SimulatorMessage
 

@@ -6,10 +6,9 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from bot.errors import UserError
+from models.errors import DomainError
 from models.audit import AuditEntry
-from models.contract import Contract
-from models.contracts import find_contract
+from models.contract import Contract, find_contract
 from models.ledger import outstanding, record_payment, reverse_payment
 from models.relief import ReliefMeasure
 from models.relief_rules import add_moratorium, restructure
@@ -134,14 +133,14 @@ def test_a_window_with_nothing_due_moves_nothing(session, loan):
 
 
 def test_moratorium_refuses_bad_dates_and_repeated_rounds(session, loan):
-    with pytest.raises(UserError):
+    with pytest.raises(DomainError):
         add_moratorium(
             session, TEST_ACTOR, loan, round_no=1, start=date(2025, 5, 1), end=date(2025, 4, 1)
         )
     add_moratorium(
         session, TEST_ACTOR, loan, round_no=1, start=date(2025, 3, 1), end=date(2025, 3, 31)
     )
-    with pytest.raises(UserError):
+    with pytest.raises(DomainError):
         add_moratorium(
             session, TEST_ACTOR, loan, round_no=1, start=date(2025, 9, 1), end=date(2025, 9, 30)
         )
@@ -215,7 +214,7 @@ def test_payments_after_restructuring_go_to_the_new_schedule(session, loan):
 
 
 def test_restructuring_refuses_a_first_due_date_before_it_takes_effect(session, loan):
-    with pytest.raises(UserError):
+    with pytest.raises(DomainError):
         restructure(
             session,
             TEST_ACTOR,
@@ -230,7 +229,7 @@ def test_restructuring_refuses_a_first_due_date_before_it_takes_effect(session, 
 def test_a_paid_off_contract_cannot_be_restructured(session, loan):
     record_payment(session, TEST_ACTOR, loan, D("12780"), date(2025, 2, 1), CASH)
 
-    with pytest.raises(UserError):
+    with pytest.raises(DomainError):
         restructure(
             session,
             TEST_ACTOR,
@@ -256,12 +255,19 @@ def test_find_contract_by_number_kind_and_scope(session):
     assert find_contract(session, " W-001 ", FundKind.KKCJ) is kkcj
     assert find_contract(session, "W-001", FundKind.WOMENS_FUND) is womens
     assert find_contract(session, "K-7", scope=["สระบุรี/หนองแค"]) is elsewhere
-    with pytest.raises(UserError, match="--fund"):
+    with pytest.raises(DomainError, match="contract_ambiguous"):
         find_contract(session, "W-001")
-    with pytest.raises(UserError, match="K-7"):
+    with pytest.raises(DomainError, match="contract_not_found.*K-7"):
         find_contract(session, "K-7", scope=["สระบุรี/แก่งคอย"])
-    with pytest.raises(UserError, match="W-404"):
+    with pytest.raises(DomainError, match="contract_not_found.*W-404"):
         find_contract(session, "W-404")
+    # Typed without its space, or with Thai digits, the number is still found.
+    assert find_contract(session, "w-๐๐1", FundKind.WOMENS_FUND) is womens
+    assert find_contract(session, "K -7") is elsewhere
+    # --area narrows to a district, subdistrict or village (KKCJ numbers repeat per village).
+    assert find_contract(session, "K-7", area="สระบุรี/หนองแค") is elsewhere
+    with pytest.raises(DomainError, match="contract_not_found"):
+        find_contract(session, "K-7", area="สระบุรี/แก่งคอย")
 
 
 def test_a_payment_on_a_replaced_schedule_cannot_be_reversed(session, loan):
@@ -275,6 +281,6 @@ def test_a_payment_on_a_replaced_schedule_cannot_be_reversed(session, loan):
         effective=date(2025, 5, 15),
     )
 
-    with pytest.raises(UserError):
+    with pytest.raises(DomainError):
         reverse_payment(session, TEST_ACTOR, payment, "too late")
     assert payment.state is PaymentState.CONFIRMED

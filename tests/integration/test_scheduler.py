@@ -7,22 +7,25 @@ from click.testing import CliRunner
 
 from bot.cli import main
 from bot.config import Settings
-from bot.context import Runtime
-from bot.line_messages import text
-from bot.messaging import build_messenger
+from bot.inbound import process_pending
+from bot.line.messages import text
+from bot.line.messenger import build_messenger
+from bot.runtime import Runtime
 from scheduler.process import build_scheduler
 from tests.line_events import in_thai
 
 
 def test_scheduler_has_its_jobs_with_fixed_ids_in_bangkok_time(runtime):
-    scheduler = build_scheduler(runtime, scheduler_class=BackgroundScheduler)
+    scheduler = build_scheduler(
+        runtime, handle_pending=process_pending, scheduler_class=BackgroundScheduler
+    )
     scheduler.start(paused=True)
     jobs = {job.id: job for job in scheduler.get_jobs()}
     scheduler.shutdown(wait=False)
     assert set(jobs) == {"dispatch_outbox", "process_pending_events"}
     assert scheduler.timezone == ZoneInfo("Asia/Bangkok")
     # Jobs get the runtime, never ORM objects, and tolerate a late start.
-    assert all(job.args == (runtime,) for job in jobs.values())
+    assert all(job.args[0] is runtime for job in jobs.values())
     assert all(job.misfire_grace_time >= 60 for job in jobs.values())
 
 

@@ -21,9 +21,9 @@ from sqlalchemy import select, text
 
 from bot.cli.serve import ensure_schema, startup_lines
 from bot.config import ConfigError, Settings
-from bot.context import Runtime
 from bot.errors import UserError
 from bot.i18n import _, use_locale
+from bot.runtime import Runtime
 from bot.simulator.events import BORROWER, STAFF, fake_user_id, parse_fake_user_id
 from models.audit import AuditEntry
 from models.borrower import Borrower

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.events import MAX_ATTEMPTS, ingest, process, process_pending
+from bot.inbound import MAX_ATTEMPTS, ingest, process, process_pending
 from handlers.router import Router, When, always
 from models.base import utcnow
 from models.inbound import DONE, FAILED, IGNORED, InboundEvent

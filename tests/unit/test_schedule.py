@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from bot.errors import UserError
+from models.errors import DomainError
 from models.audit import AuditEntry
 from models.contract import Contract
 from models.schedule import ScheduleLine, add_months, build_schedule
@@ -161,5 +161,5 @@ def test_create_contract_stores_the_schedule_and_audits(db, session):
 
 
 def test_create_contract_refuses_a_zero_principal(db, session):
-    with pytest.raises(UserError):
+    with pytest.raises(DomainError):
         make_contract(session, principal="0")

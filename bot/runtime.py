@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bot.config import Settings
+from bot.config import Settings, set_office_zone
 from bot.i18n import set_default_locale
 from models.base import Database
 
@@ -19,6 +19,7 @@ class Runtime:
     def __post_init__(self) -> None:
         self.db = Database(self.settings.database_url)
         set_default_locale(self.settings.locale)
+        set_office_zone(self.settings.timezone)
 
     @classmethod
     def from_env(cls) -> Runtime:

@@ -14,21 +14,20 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, or_, select, update
 
-from bot.line_client import LineError, SendResult
-from bot.line_messages import split_for_line
+from bot.config import office_zone
+from bot.line.client import LineError, SendResult
+from bot.line.messages import split_for_line
 from models.base import Database, utcnow
 from models.outbox import OutboxKind, OutboxMessage, OutboxStatus, QuotaBlock
 
 if TYPE_CHECKING:
-    from bot.messaging import Transport
+    from bot.line.transport import Transport
 
 log = logging.getLogger(__name__)
 
-BANGKOK = ZoneInfo("Asia/Bangkok")
 BASE_DELAY = timedelta(seconds=2)
 MAX_DELAY = timedelta(minutes=10)
 # LINE remembers a retry key for 24 hours; retrying later could deliver a message twice.
@@ -73,7 +72,7 @@ def dispatch(
 
 
 def quota_blocked(db: Database, *, now: datetime | None = None) -> bool:
-    """True while LINE's last answer this month (Asia/Bangkok) was "monthly limit"."""
+    """True while LINE's last answer this month (offices' time zone) was "monthly limit"."""
     with db.session() as session:
         block = session.scalar(
             select(QuotaBlock.id).where(
@@ -267,7 +266,7 @@ def _release(db: Database, ids: list[int]) -> None:
 
 
 def _month(moment: datetime) -> str:
-    return moment.astimezone(BANGKOK).strftime("%Y-%m")
+    return moment.astimezone(office_zone()).strftime("%Y-%m")
 
 
 def _recipients(row: OutboxMessage) -> str:

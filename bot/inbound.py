@@ -8,8 +8,6 @@ once a minute per worker, after its response; the scheduler may call it too).
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import time
 from collections.abc import Iterable
@@ -19,11 +17,12 @@ from functools import cache
 from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from bot.context import Runtime
-from bot.errors import UserError
+from bot.errors import UserError, explain
 from bot.i18n import _, use_locale
+from bot.runtime import Runtime
 from models.base import Database, utcnow
-from models.inbound import DONE, FAILED, IGNORED, PENDING, PROCESSING, InboundEvent
+from models.errors import DomainError
+from models.inbound import DONE, FAILED, IGNORED, PENDING, PROCESSING, InboundEvent, event_key
 
 log = logging.getLogger(__name__)
 
@@ -33,15 +32,6 @@ MAX_ATTEMPTS = 3
 KNOWN_SOURCES = {"user", "group", "room"}
 # The reply tokens of the LINE console's "Verify" events: nobody is there to answer.
 VERIFY_REPLY_TOKENS = {"0" * 32, "f" * 32}
-
-
-def event_key(event: dict) -> str:
-    """The event's webhookEventId, or a stable hash of its JSON when LINE sent none."""
-    key = event.get("webhookEventId")
-    if isinstance(key, str) and key:
-        return key[:80]
-    canonical = json.dumps(event, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def ingest(db: Database, events: Iterable[dict], *, received_at: datetime) -> list[int]:
@@ -226,10 +216,12 @@ def _handle(runtime: Runtime, messenger, event_id: int, router) -> int:
             _finish(session, event_id, state)
         ctx.send_replies()
         return ctx.queued
-    except UserError as exc:
-        # A refused action: nothing was changed; the message is for the user as it is.
-        _mark_done_with(runtime.db, event_id, str(exc))
-        _apologise(runtime, messenger, event, ctx, message=str(exc))
+    except (UserError, DomainError) as exc:
+        # A refused action: nothing was changed; the message is for the user.
+        with use_locale(ctx.locale if ctx is not None else runtime.settings.locale):
+            message = explain(exc) if isinstance(exc, DomainError) else str(exc)
+        _mark_done_with(runtime.db, event_id, message)
+        _apologise(runtime, messenger, event, ctx, message=message)
     except Exception as exc:  # noqa: BLE001 - one bad event must not stop the others
         log.exception("handling webhook event %s failed", event_id)
         _mark_failed(runtime.db, event_id, exc)
@@ -276,7 +268,7 @@ def _mark_failed(db: Database, event_id: int, exc: Exception) -> None:
 
 def _apologise(runtime: Runtime, messenger, event: dict, ctx, message: str | None = None) -> None:
     """Tell the user something went wrong, in their language, never with the details."""
-    from bot import line_messages
+    from bot.line import messages as line_messages
 
     reply_token = event.get("replyToken")
     target = ctx.reply_target if ctx is not None else None

@@ -11,12 +11,10 @@ below 2200 is Common Era; 2200-2399 is refused as ambiguous; a two-digit year is
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal, InvalidOperation
-from zoneinfo import ZoneInfo
 
 BE_OFFSET = 543
-BANGKOK = ZoneInfo("Asia/Bangkok")
 _THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 
 
@@ -54,6 +52,8 @@ _NUMERIC = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})(?:[/.\-](\d{2}|\d{4}))?$")
 _NAMED = re.compile(
     r"^(\d{1,2})\s*([^\d\s][^\d]*?)\s*(?:(พ\.?\s*ศ\.?|ค\.?\s*ศ\.?)\s*)?(\d{2}|\d{4})?$"
 )
+# Stands in for a missing `today`: a year outside anything typed, so relative dates fail.
+_NO_TODAY = date(1, 1, 1)
 _TODAY = {"today", "วันนี้"}
 _YESTERDAY = {"yesterday", "เมื่อวาน", "เมื่อวานนี้"}
 
@@ -61,10 +61,11 @@ _YESTERDAY = {"yesterday", "เมื่อวาน", "เมื่อวาน
 def parse_date(text: str, *, today: date | None = None) -> date:
     """A typed date: ISO, d/m/yyyy (BE), d/m/yy (BE), "15 มี.ค. 2569", "วันนี้".
 
-    `today` (default: today in Bangkok) resolves "today"/"yesterday" and a date typed
-    without a year ("15/3" is the 15th of March of today's year).
+    `today` (today in the offices' time zone, which the caller knows) resolves
+    "today"/"yesterday" and a date typed without a year ("15/3" is the 15th of March of
+    today's year); without it only dates with a year are understood.
     """
-    today = today or datetime.now(BANGKOK).date()
+    today = today or _NO_TODAY
     cleaned = " ".join(thai_digits_to_arabic(str(text)).split()).removeprefix("วันที่").strip()
     lowered = cleaned.casefold()
     if lowered in _TODAY:

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from handlers.thai_input import (
+from models.thai_text import (
     name_key,
     normalize_phone,
     parse_amount,

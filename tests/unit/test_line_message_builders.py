@@ -4,7 +4,7 @@ import logging
 
 import pytest
 
-from bot import line_messages as lm
+from bot.line import messages as lm
 from tests.fakeline import _invalid
 
 

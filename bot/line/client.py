@@ -27,7 +27,7 @@ from linebot.v3.messaging import (
 )
 
 from bot.config import LINE_API_DATA_DEFAULT, LINE_API_DEFAULT, Settings
-from bot.line_messages import split_for_line
+from bot.line.messages import split_for_line
 
 log = logging.getLogger(__name__)
 
