@@ -15,20 +15,12 @@ from handlers.router import GROUP, PRIVATE, Command, Router, When, always
 from handlers.texts import fund_label
 from models.area import Area, find_area
 from models.audit import audit
+from models.fund import fund_kind_from_text
 from models.identity import GROUP_REMINDER, GROUP_TEAM, LineGroup, LineGroupMember
 from models.types import FundKind
 
 TEAM_WORDS = ("ผูกกลุ่มทีม", "register team group")
 REMINDER_WORDS = ("ผูกกลุ่ม", "register group")
-FUND_WORDS = {
-    "womens_fund": FundKind.WOMENS_FUND,
-    "สตรี": FundKind.WOMENS_FUND,
-    "กองทุนสตรี": FundKind.WOMENS_FUND,
-    "kkcj": FundKind.KKCJ,
-    "กขคจ": FundKind.KKCJ,
-    "กข.คจ.": FundKind.KKCJ,
-    "กข.คจ": FundKind.KKCJ,
-}
 
 
 def register(router: Router) -> None:
@@ -167,8 +159,9 @@ def register_group(ctx: ChatContext, *, kind: str) -> None:
 
 def _path_and_fund(args: str) -> tuple[str, FundKind | None]:
     words = args.split()
-    if words and words[-1].casefold() in FUND_WORDS:
-        return " ".join(words[:-1]), FUND_WORDS[words[-1].casefold()]
+    kind = fund_kind_from_text(words[-1]) if words else None
+    if kind is not None:
+        return " ".join(words[:-1]), kind
     return args.strip(), None
 
 
