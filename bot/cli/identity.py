@@ -38,9 +38,9 @@ def link_code(lazy, contract_no: str, fund_kind: str | None, area_path: str | No
         code = issue_borrower_code(
             session, Actor.cli(), borrower, now=now, secret_key=runtime.settings.secret_key
         )
-        name = borrower.display_name
+        name, number = borrower.display_name, contract.contract_no
     expires = (now + CODE_TTL).astimezone(runtime.settings.timezone).date()
-    click.echo(_("Borrower: %(name)s (contract %(contract)s)", name=name, contract=contract_no))
+    click.echo(_("Borrower: %(name)s (contract %(contract)s)", name=name, contract=number))
     click.echo(
         _("Valid until %(date)s, once. The debtor sends it to the bot:", date=format_date(expires))
     )
