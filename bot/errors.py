@@ -46,6 +46,10 @@ MESSAGES = {
     "contract_needs_installment": N_("A contract needs at least one installment"),
     "contract_not_found": N_("No contract numbered %(contract)s"),
     "contract_ambiguous": N_("Contract number %(contract)s exists in several funds: %(funds)s"),
+    "policy_unreadable": N_("%(file)s cannot be read: %(detail)s"),
+    "policy_unknown_key": N_("%(file)s: unknown setting %(key)s"),
+    "policy_bad_value": N_("%(file)s: %(key)s must be %(expected)s"),
+    "group_text_discloses": N_("A group message may not show a debtor's %(what)s"),
 }
 
 

@@ -12,6 +12,7 @@ from models.inbound import InboundEvent
 from models.outbox import OutboxMessage, QuotaBlock
 from models.payment import Allocation, Payment
 from models.relief import ReliefMeasure
+from models.reminders import ReminderItem, VisitTask
 from models.simulator import SimulatorMessage
 from models.staff import Staff, staff_area
 
@@ -36,8 +37,10 @@ __all__ = [
     "Payment",
     "QuotaBlock",
     "ReliefMeasure",
+    "ReminderItem",
     "SimulatorMessage",
     "Staff",
+    "VisitTask",
     "audit",
     "staff_area",
 ]

@@ -18,6 +18,9 @@ class OutboxStatus(StrEnum):
     SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
+    # Planned reminders only: beyond this month's quota (held), or no longer applying (dropped).
+    HELD = "held"
+    DROPPED = "dropped"
 
 
 class OutboxKind(StrEnum):
@@ -60,6 +63,10 @@ class OutboxMessage(Base):
     cost: Mapped[int] = mapped_column(Integer, default=1)
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set on planned reminders (models/reminders.py): the dispatcher asks send_check first.
+    purpose: Mapped[str | None] = mapped_column(String(20))
+    # Who is contacted ("borrower:12", "group:C..."), for the one-contact-a-day rule.
+    contact_key: Mapped[str | None] = mapped_column(String(80), index=True)
 
     def __repr__(self) -> str:
         return f"<OutboxMessage {self.id} {self.kind} {self.status} {self.dedupe_key}>"

@@ -29,6 +29,8 @@ class Staff(Base):
     name: Mapped[str] = mapped_column(String(200))
     role: Mapped[Role] = mapped_column(enum_type(Role, "role"))
     line_user_id: Mapped[str | None] = mapped_column(String(64))
+    # Given to debtors in reminders, so they can call their officer.
+    phone: Mapped[str | None] = mapped_column(String(20))
     locale: Mapped[str] = mapped_column(String(8), default="th")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

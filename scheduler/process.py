@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import datetime
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 
@@ -37,6 +38,27 @@ def build_scheduler(
         id="dispatch_outbox",
         replace_existing=True,
     )
+    # Planning is idempotent: at start-up (after downtime), every 10 minutes, and just before
+    # the 08:00 digest of visits on working days.
+    scheduler.add_job(
+        plan_reminders_job,
+        "interval",
+        minutes=10,
+        args=[runtime],
+        id="plan_reminders",
+        replace_existing=True,
+        next_run_time=datetime.now(runtime.settings.timezone),
+    )
+    scheduler.add_job(
+        plan_reminders_job,
+        "cron",
+        day_of_week="mon-fri",
+        hour=7,
+        minute=55,
+        args=[runtime],
+        id="visit_digest",
+        replace_existing=True,
+    )
     if handle_pending is not None:
         scheduler.add_job(
             process_pending_events,
@@ -56,6 +78,28 @@ def dispatch_outbox(runtime: Runtime) -> None:
     sent = build_messenger(runtime).flush(runtime.db)
     if sent:
         log.info("dispatched %s queued messages", sent)
+
+
+def plan_reminders_job(runtime: Runtime) -> None:
+    """Plan the reminders, visit digests and KKCJ report reminders due now (sent by dispatch)."""
+    from bot.line.messenger import build_messenger
+    from models.reminder_policy import load_policy
+    from scheduler.reminders import plan_reminders
+
+    book = load_policy(runtime.settings.instance_path)
+    transport = build_messenger(runtime).transport
+    report = plan_reminders(runtime.db, transport, book)
+    plan = report.plan
+    if plan.debtors or plan.groups or plan.staff or plan.visits:
+        log.info(
+            "reminders for %s: %d debtors, %d groups, %d staff messages, %d visit tasks, %d held",
+            plan.day,
+            len(plan.debtors),
+            len(plan.groups),
+            len(plan.staff),
+            plan.visits,
+            report.held,
+        )
 
 
 def process_pending_events(runtime: Runtime, handle_pending: Callable) -> None:

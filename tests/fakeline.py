@@ -58,6 +58,7 @@ class _Script:
     body: Any = None
     after_accept: bool = False
     delay: float = 0.0
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -126,6 +127,7 @@ class FakeLine:
         times: int = 1,
         *,
         after_accept: bool = False,
+        headers: dict[str, str] | None = None,
     ) -> None:
         """Answer the next `times` requests whose path ends so with `status` and `body`.
 
@@ -133,7 +135,7 @@ class FakeLine:
         LINE accepted a message but the answer was lost in a 5xx.
         """
         body = {"message": f"fake failure {status}"} if body is None else body
-        self._script(_Script(path_suffix, times, status, body, after_accept))
+        self._script(_Script(path_suffix, times, status, body, after_accept, headers=headers or {}))
 
     def drop_next(self, path_suffix: str, times: int = 1, *, after_accept: bool = True) -> None:
         """Close the connection without an answer (by default after delivering the message)."""
@@ -242,7 +244,7 @@ class FakeLine:
             return 401, {"message": AUTH_FAILED}, {}, 0.0
         script = self._take_script(recorded.path, after_accept=False)
         if script:
-            return script.status, script.body, {}, 0.0
+            return script.status, script.body, script.headers, 0.0
         if recorded.method == "GET":
             return (*self._get(recorded.path), {}, 0.0)
         if recorded.path not in SEND_PATHS:

@@ -67,13 +67,25 @@ def _register() -> None:
         identity,
         importer,
         relief,
+        reminders,
         scheduler,
         seed,
         serve,
         translate,
     )
 
-    for module in (db, importer, arrears, relief, seed, serve, identity, scheduler, translate):
+    for module in (
+        db,
+        importer,
+        arrears,
+        relief,
+        seed,
+        serve,
+        identity,
+        scheduler,
+        reminders,
+        translate,
+    ):
         module.register(main)
 
 

@@ -48,6 +48,8 @@ class SendResult:
     quota_exhausted: bool = False
     # LINE had accepted this retry key before: sent, by an earlier attempt.
     duplicate: bool = False
+    # Seconds LINE asked us to wait before trying again (a Retry-After header).
+    retry_after: float | None = None
 
     @property
     def invalid_reply_token(self) -> bool:
@@ -241,7 +243,14 @@ def _failure(exc: BaseException) -> SendResult:
         error_message=message,
         retryable=(status == 429 and not quota) or status >= 500,
         quota_exhausted=quota,
+        retry_after=_retry_after(headers),
     )
+
+
+def _retry_after(headers) -> float | None:
+    """Retry-After in seconds (LINE sends whole seconds), or None."""
+    value = str(headers.get("retry-after") or headers.get("Retry-After") or "").strip()
+    return float(value) if value.isdigit() else None
 
 
 def _error_message(body: Any) -> str | None:

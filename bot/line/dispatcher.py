@@ -22,6 +22,7 @@ from bot.line.client import LineError, SendResult
 from bot.line.messages import split_for_line
 from models.base import Database, utcnow
 from models.outbox import OutboxKind, OutboxMessage, OutboxStatus, QuotaBlock
+from models.reminders import DROP, WAIT, send_check
 
 if TYPE_CHECKING:
     from bot.line.transport import Transport
@@ -46,6 +47,7 @@ class DispatchReport:
     failed: int = 0
     cost: int = 0  # messages counted against the monthly quota
     quota_blocked: bool = False
+    deferred: int = 0  # planned reminders that wait for the contact hours, or were dropped
 
 
 def dispatch(
@@ -139,6 +141,9 @@ def _send(db: Database, transport: Transport, row_id: int, now: datetime, report
         row = session.get(OutboxMessage, row_id)
         if row is None:
             return True
+        if row.purpose and not _may_send(session, row, now):
+            report.deferred += 1
+            return True
         kind, recipients, messages = row.kind, list(row.recipients), list(row.messages)
         retry_key = row.retry_key
     # No transaction is open while we wait for LINE.
@@ -158,6 +163,20 @@ def _send(db: Database, transport: Transport, row_id: int, now: datetime, report
             return True
         _record(session, row, result, cost, now, report)
     return not result.quota_exhausted
+
+
+def _may_send(session, row: OutboxMessage, now: datetime) -> bool:
+    """A planned reminder goes only inside the contact hours and while it still applies."""
+    verdict, when, why = send_check(session, row, now, office_zone())
+    if verdict == WAIT:
+        row.status, row.next_attempt_at = OutboxStatus.QUEUED, when
+    elif verdict == DROP:
+        row.status = OutboxStatus.DROPPED
+        log.info("outbox #%d dropped: %s", row.id, why)
+    else:
+        return True
+    row.claimed_until, row.last_error = None, why
+    return False
 
 
 def _record(session, row: OutboxMessage, result: SendResult, cost: int, now, report) -> None:
@@ -193,7 +212,7 @@ def _record(session, row: OutboxMessage, result: SendResult, cost: int, now, rep
     row.last_error = f"{result.status or ''} {result.error_message or ''}".strip()
     if result.retryable and now - row.first_attempt_at < RETRY_WINDOW:
         row.status = OutboxStatus.QUEUED
-        row.next_attempt_at = now + backoff(row.attempts)
+        row.next_attempt_at = now + max(backoff(row.attempts), _retry_after(result))
         report.retrying += 1
         log.warning(
             "outbox #%d: %s; attempt %d, next at %s",
@@ -206,6 +225,11 @@ def _record(session, row: OutboxMessage, result: SendResult, cost: int, now, rep
     row.status = OutboxStatus.FAILED
     report.failed += 1
     log.error("outbox #%d to %s failed: %s", row.id, _recipients(row), row.last_error)
+
+
+def _retry_after(result: SendResult) -> timedelta:
+    """What LINE asked us to wait (Retry-After), capped like the backoff."""
+    return min(timedelta(seconds=result.retry_after or 0), MAX_DELAY)
 
 
 def _cost(transport: Transport, kind: str, recipients: list[str], messages: list[dict]) -> int:

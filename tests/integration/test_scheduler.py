@@ -22,7 +22,12 @@ def test_scheduler_has_its_jobs_with_fixed_ids_in_bangkok_time(runtime):
     scheduler.start(paused=True)
     jobs = {job.id: job for job in scheduler.get_jobs()}
     scheduler.shutdown(wait=False)
-    assert set(jobs) == {"dispatch_outbox", "process_pending_events"}
+    assert set(jobs) == {
+        "dispatch_outbox",
+        "process_pending_events",
+        "plan_reminders",
+        "visit_digest",
+    }
     assert scheduler.timezone == ZoneInfo("Asia/Bangkok")
     # Jobs get the runtime, never ORM objects, and tolerate a late start.
     assert all(job.args[0] is runtime for job in jobs.values())
