@@ -126,8 +126,10 @@ class RecordingTransport:
 class Chat:
     """Users talking to the bot; each call returns what the bot sent for it."""
 
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Runtime, router=None) -> None:
         self.runtime = runtime
+        # None: the bot's own router (handlers.router.default_router()).
+        self.router = router
         self.line = RecordingTransport()
         self.messenger = Messenger(self.line, runtime.db)
 
@@ -198,7 +200,10 @@ class Chat:
                 event["replyToken"] = self.line.issue_reply_token(_chat_of(event))
         before = len(self.line.deliveries)
         ids = ingest(self.runtime.db, list(batch), received_at=utcnow())
-        process(self.runtime, self.messenger, ids)
+        if self.router is None:
+            process(self.runtime, self.messenger, ids)
+        else:
+            process(self.runtime, self.messenger, ids, router=self.router)
         self.messenger.flush()
         return Sent(self.line.deliveries[before:])
 
