@@ -6,7 +6,6 @@ only hears "sent to you privately".
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 
 from bot.i18n import _, format_date, format_money, use_locale
@@ -14,8 +13,6 @@ from handlers.context import ChatContext
 from handlers.router import ANY_SOURCE, Command, Router
 from handlers.texts import fund_label, how_to_link, not_for_staff
 from models.arrears import ContractArrears, contract_arrears
-
-log = logging.getLogger(__name__)
 
 BALANCE_WORDS = ("ยอด", "ยอดเงิน", "ยอดหนี้", "เช็คยอด", "balance")
 NEXT_WORDS = ("งวดถัดไป", "next")
