@@ -260,9 +260,9 @@ def fake_line_replies(port: int) -> int:
 
 def signed_body(user_id: str) -> tuple[bytes, str]:
     """A webhook body with one `ยอด` text event from `user_id`, and its X-Line-Signature."""
-    from bot.simulator.events import source, text_message
+    from bot.line.events import text_event
 
-    event = text_message(source(user_id), "ยอด")
+    event = text_event(user_id, "ยอด")
     body = json.dumps({"destination": "Ubench", "events": [event]}, ensure_ascii=False).encode()
     digest = hmac.new(CHANNEL_SECRET.encode(), body, hashlib.sha256).digest()
     return body, base64.b64encode(digest).decode()

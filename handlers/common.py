@@ -1,4 +1,4 @@
-"""Greetings, help, cancel, and the answer to anything not understood (registered last)."""
+"""Greetings, help, cancel, and the answer to anything not understood (the fallbacks)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from handlers.context import ChatContext
 from handlers.router import PRIVATE, Command, Router, When, always
 from handlers.texts import help_message, how_to_link
 from models.audit import audit
-from models.chat_state import clear_pending, pending, preferred_locale, set_preferred_locale
+from models.chat_state import clear_pending, preferred_locale, set_preferred_locale
 
 log = logging.getLogger(__name__)
 
@@ -23,11 +23,12 @@ def register(router: Router) -> None:
     router.add("follow", When(always, follow))
     router.add("unfollow", When(always, unfollow))
     router.add("message.text", Command(HELP_WORDS, show_help))
+    # A conversation takes its own cancel word; this is `ยกเลิก` when none is going on.
     router.add("message.text", Command(CANCEL_WORDS, cancel, where=PRIVATE))
     # In a group people talk among themselves: anything else there is not for the bot.
-    router.add("message.text", When(always, not_understood, where=PRIVATE))
+    router.fallback("message.text", When(always, not_understood, where=PRIVATE))
     for kind in OTHER_MESSAGES:
-        router.add(f"message.{kind}", When(always, not_understood, where=PRIVATE))
+        router.fallback(f"message.{kind}", When(always, not_understood, where=PRIVATE))
 
 
 def follow(ctx: ChatContext) -> None:
@@ -115,31 +116,16 @@ def show_help(ctx: ChatContext) -> None:
 
 
 def cancel(ctx: ChatContext) -> None:
-    """`ยกเลิก`: drop whatever the bot was waiting for."""
+    """`ยกเลิก` with no conversation going on: nothing to drop, but say it is done."""
     clear_pending(ctx.session, ctx.user_id)
     ctx.reply(_("Cancelled."))
 
 
 def not_understood(ctx: ChatContext) -> None:
-    """Anything else in a private chat."""
-    waiting = pending(ctx.session, ctx.user_id, ctx.now) if ctx.user_id else None
-    if waiting is not None:
-        ctx.reply(_waiting_for(waiting[0]))
-    elif ctx.borrower is None and ctx.staff is None:
+    """Anything else in a private chat (a conversation going on has re-prompted already)."""
+    if ctx.borrower is None and ctx.staff is None:
         ctx.reply(how_to_link())
     elif ctx.kind == "message.image":
         ctx.reply(_("If this is a transfer slip, send แจ้งโอน first, then the photo."))
     else:
         ctx.reply(_("Sorry, I did not understand. Send ช่วยเหลือ to see what I can do."))
-
-
-def _waiting_for(state: str) -> str:
-    from handlers.debtor import AWAIT_AMOUNT, AWAIT_CONTRACT
-
-    if state == AWAIT_AMOUNT:
-        return _(
-            "Please send the amount in baht as a number, for example 1500, or ยกเลิก to cancel."
-        )
-    if state == AWAIT_CONTRACT:
-        return _("Please pick the contract from the buttons, or send ยกเลิก to cancel.")
-    return _("Please send the photo of the transfer slip, or ยกเลิก to cancel.")

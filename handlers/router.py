@@ -1,7 +1,12 @@
 """A small router: per event kind, handlers in the order they were registered; first match wins.
 
-Each command family is a module with `register(router)`; `default_router()` loads them in
-an explicit order, so which handler wins is visible in one place.
+Each command family is a module with `register(router)`; `build_router()` lists them in the
+order they are tried, one line each, so which handler wins is visible in one place.
+
+An event goes, in this order, to: the observers; the sender's conversation, if they are in
+one (handlers/conversation.py: its cancel word and the answer to its current step); the
+routes of its kind; the conversation's re-prompt (or "it expired") when no route matched;
+the fallbacks ("sorry, I did not understand").
 """
 
 from __future__ import annotations
@@ -9,10 +14,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from functools import cache
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from handlers.context import ChatContext, normalize_text
+from models.chat_state import clear_pending
 from models.thai_text import thai_digits_to_arabic
+
+if TYPE_CHECKING:
+    from handlers.conversation import Conversation
 
 log = logging.getLogger(__name__)
 
@@ -34,11 +43,25 @@ class Router:
 
     def __init__(self) -> None:
         self._routes: dict[str, list[Handler]] = {}
+        self._fallbacks: dict[str, list[Handler]] = {}
         self._observers: list[Callable[[ChatContext], None]] = []
+        self._conversations: list[Conversation] = []
 
     def add(self, kind: str, handler: Handler) -> None:
         """Register `handler` for events of `kind` ("message.text", "follow", ...)."""
         self._routes.setdefault(kind, []).append(handler)
+
+    def add_conversation(self, conversation: Conversation) -> None:
+        """Register a multi-step conversation; its entry commands are text routes from here."""
+        if any(c.name == conversation.name for c in self._conversations):
+            raise ValueError(f"two conversations named {conversation.name!r}")
+        self._conversations.append(conversation)
+        for command in conversation.entry_commands():
+            self.add("message.text", command)
+
+    def fallback(self, kind: str, handler: Handler) -> None:
+        """Register a last resort for `kind`, tried after a conversation's re-prompt."""
+        self._fallbacks.setdefault(kind, []).append(handler)
 
     def observe(self, observer: Callable[[ChatContext], None]) -> None:
         """Run `observer` on every event before routing (e.g. learning group members)."""
@@ -48,16 +71,46 @@ class Router:
         """The handlers of `kind`, in order."""
         return list(self._routes.get(kind, []))
 
+    def conversations(self) -> list[Conversation]:
+        """The registered conversations."""
+        return list(self._conversations)
+
     def dispatch(self, ctx: ChatContext) -> bool:
         """Handle `ctx` with the first matching handler; False when none matched."""
         for observer in self._observers:
             observer(ctx)
-        for handler in self._routes.get(ctx.kind, []):
-            if handler.matches(ctx):
-                handler.handle(ctx)
-                return True
+        conversation = self._conversation_of(ctx)
+        if conversation is not None and conversation.take(ctx):
+            return True
+        if _first_match(self._routes.get(ctx.kind, []), ctx):
+            return True
+        if conversation is not None and conversation.answer_unhandled(ctx):
+            return True
+        if _first_match(self._fallbacks.get(ctx.kind, []), ctx):
+            return True
         log.info("no handler for %s event %s; ignored", ctx.kind, ctx.webhook_event_id)
         return False
+
+    def _conversation_of(self, ctx: ChatContext) -> Conversation | None:
+        """The conversation the sender is in (or whose time ran out), if any."""
+        row = ctx.chat_state
+        if row is None or row.state is None:
+            return None
+        for conversation in self._conversations:
+            if conversation.owns(row.state):
+                return conversation
+        # Left by a conversation since renamed or removed: nothing may answer for it.
+        log.info("chat state %r of no conversation forgotten", row.state)
+        clear_pending(ctx.session, ctx.user_id)
+        return None
+
+
+def _first_match(handlers: list[Handler], ctx: ChatContext) -> bool:
+    for handler in handlers:
+        if handler.matches(ctx):
+            handler.handle(ctx)
+            return True
+    return False
 
 
 class Command:
@@ -146,12 +199,19 @@ def _original_args(raw: str, normalised_rest: str) -> str:
 
 
 def build_router() -> Router:
-    """A router with every command family, in the order they are tried."""
-    from handlers import common, debtor, group, language, linking
+    """A router with every command family, in the order they are tried: one line each.
+
+    A new command or conversation is a module with `register(router)`, added here.
+    """
+    from handlers import common, debtor, group, language, linking, transfer_report
 
     router = Router()
-    for module in (language, group, debtor, linking, common):
-        module.register(router)
+    language.register(router)  # ภาษา อังกฤษ / language thai
+    group.register(router)  # the bot in groups; ผูกกลุ่มทีม before ผูกกลุ่ม
+    debtor.register(router)  # ยอด, งวดถัดไป
+    transfer_report.register(router)  # the แจ้งโอน conversation
+    linking.register(router)  # link codes, ยกเลิกการเชื่อมต่อ
+    common.register(router)  # follow, help, cancel; the fallbacks
     return router
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import BigInteger, DateTime, Integer, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 SATANG = Decimal("0.01")
@@ -156,11 +156,3 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
-
-
-def session_for(obj: Any) -> Session:
-    """The session an ORM object belongs to."""
-    session = Session.object_session(obj)
-    if session is None:
-        raise RuntimeError(f"{obj!r} is not attached to a session")
-    return session

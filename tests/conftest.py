@@ -192,3 +192,15 @@ def app(line_env):
 def client(app):
     """Flask's test client for `app`."""
     return app.test_client()
+
+
+@pytest.fixture
+def chat(runtime):
+    """Users talking to the bot in-process through the webhook's pipeline (tests/chat.py).
+
+    `chat.say(user, "ยอด")` returns what the bot sent for it (`.text`, `.texts`, `.messages`,
+    `.replies`, `.pushes`, `.to(chat_id)`); LINE is a transport that records every send.
+    """
+    from tests.chat import Chat
+
+    return Chat(runtime)

@@ -1,7 +1,8 @@
-"""Webhook events as LINE sends them, signed with the test channel secret.
+"""Signed webhook requests for the HTTP tests, and the Thai/English texts replies are compared with.
 
-Each factory gives a fresh webhookEventId and reply token. `post_events` posts a signed body
-to the app's test client and closes the response, which runs the processing the webhook
+The events themselves come from bot/line/events.py, which the chat simulator uses too (each
+factory gives a fresh webhookEventId and reply token). `post_events` posts a signed body to
+the app's test client and closes the response, which runs the processing the webhook
 schedules after its answer (Werkzeug calls `call_on_close` callbacks on close).
 """
 
@@ -11,22 +12,15 @@ import base64
 import copy
 import hashlib
 import hmac
-import itertools
 import json
 import secrets
-import time
 from pathlib import Path
+
+from bot.line.events import webhook_event_id
 
 TEST_SECRET = "test-channel-secret"
 DESTINATION = "U" + "0" * 32
 SAMPLES = Path(__file__).parent / "data" / "line-samples" / "webhook-events.json"
-_ULID_CHARS = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-_clock = itertools.count(int(time.time() * 1000))
-
-
-def new_event_id() -> str:
-    """A fresh id in the shape of LINE's (a 26-character ULID)."""
-    return "".join(secrets.choice(_ULID_CHARS) for _ in range(26))
 
 
 def sign(body: bytes, secret: str = TEST_SECRET) -> str:
@@ -57,88 +51,6 @@ def post_events(client, *events: dict):
     return post_body(client, body_of(*events))
 
 
-def _source(user_id: str | None, group_id: str | None) -> dict:
-    if group_id is None:
-        return {"type": "user", "userId": user_id}
-    kind, key = ("room", "roomId") if group_id.startswith("R") else ("group", "groupId")
-    source = {"type": kind, key: group_id}
-    if user_id:
-        source["userId"] = user_id
-    return source
-
-
-def _event(kind: str, source: dict, *, reply: bool = True, timestamp: int | None = None, **extra):
-    event = {
-        "type": kind,
-        "mode": "active",
-        "timestamp": timestamp if timestamp is not None else next(_clock),
-        "source": source,
-        "webhookEventId": new_event_id(),
-        "deliveryContext": {"isRedelivery": False},
-        **extra,
-    }
-    if reply:
-        event["replyToken"] = secrets.token_hex(16)
-    return event
-
-
-def text_event(user_id: str, text: str, group_id: str | None = None, **kw) -> dict:
-    """A text message from `user_id`, 1:1 or in `group_id` (a room when it starts with R)."""
-    message = {"id": str(next(_clock)), "type": "text", "text": text, "quoteToken": "q"}
-    return _event("message", _source(user_id, group_id), message=message, **kw)
-
-
-def image_event(user_id: str, message_id: str | None = None, group_id: str | None = None, **kw):
-    """An image sent from the LINE app (its bytes are fetched from the content endpoint)."""
-    message = {
-        "id": message_id or str(next(_clock)),
-        "type": "image",
-        "contentProvider": {"type": "line"},
-        "quoteToken": "q",
-    }
-    return _event("message", _source(user_id, group_id), message=message, **kw)
-
-
-def sticker_event(user_id: str, **kw) -> dict:
-    """A sticker."""
-    message = {"id": str(next(_clock)), "type": "sticker", "packageId": "1", "stickerId": "1"}
-    return _event("message", _source(user_id, None), message=message, **kw)
-
-
-def follow_event(user_id: str, **kw) -> dict:
-    """The user added the bot as a friend (or unblocked it)."""
-    return _event("follow", _source(user_id, None), follow={"isUnblocked": False}, **kw)
-
-
-def unfollow_event(user_id: str, **kw) -> dict:
-    """The user blocked the bot (no reply token)."""
-    return _event("unfollow", _source(user_id, None), reply=False, **kw)
-
-
-def join_event(group_id: str, **kw) -> dict:
-    """The bot was added to a group."""
-    return _event("join", _source(None, group_id), **kw)
-
-
-def leave_event(group_id: str, **kw) -> dict:
-    """The bot was removed from a group (no reply token)."""
-    return _event("leave", _source(None, group_id), reply=False, **kw)
-
-
-def member_joined_event(group_id: str, user_ids: list[str], **kw) -> dict:
-    """Users joined a group the bot is in."""
-    members = [{"type": "user", "userId": u} for u in user_ids]
-    return _event("memberJoined", _source(None, group_id), joined={"members": members}, **kw)
-
-
-def member_left_event(group_id: str, user_ids: list[str], **kw) -> dict:
-    """Users left a group the bot is in."""
-    members = [{"type": "user", "userId": u} for u in user_ids]
-    return _event(
-        "memberLeft", _source(None, group_id), reply=False, left={"members": members}, **kw
-    )
-
-
 def routed(fake, event: dict) -> dict:
     """`event` with a reply token from the fake LINE, so its replies count as sent to the chat."""
     source = event["source"]
@@ -153,7 +65,7 @@ def sample_events() -> list[dict]:
     fresh = []
     for event in events:
         event = copy.deepcopy(event)
-        event["webhookEventId"] = new_event_id()
+        event["webhookEventId"] = webhook_event_id()
         if "replyToken" in event:
             event["replyToken"] = secrets.token_hex(16)
         fresh.append(event)

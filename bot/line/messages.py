@@ -18,11 +18,6 @@ TEXT_LIMIT = 5000
 QUICK_REPLY_ITEMS = 13
 LABEL_LIMIT = 20
 ACTION_TEXT_LIMIT = 300
-ALT_TEXT_LIMIT = 400
-BUTTONS_ACTIONS = 4
-BUTTONS_TITLE_LIMIT = 40
-BUTTONS_TEXT_LIMIT = 160
-BUTTONS_TEXT_WITH_TITLE_LIMIT = 60
 ELLIPSIS = "…"
 
 
@@ -33,23 +28,6 @@ def text(body: str, quick_replies: list[tuple[str, str]] | None = None) -> dict:
         items = [{"type": "action", "action": _message_action(*pair)} for pair in quick_replies]
         message["quickReply"] = {"items": items}
     return message
-
-
-def buttons(
-    alt_text: str, text: str, actions: list[tuple[str, str]], title: str | None = None
-) -> dict:
-    """A buttons template of up to 4 message actions (label, text to send)."""
-    if not actions:
-        raise ValueError("a buttons template needs at least one action")
-    if len(actions) > BUTTONS_ACTIONS:
-        log.warning("buttons template: %d actions, LINE shows %d", len(actions), BUTTONS_ACTIONS)
-    template: dict = {"type": "buttons"}
-    if title:
-        template["title"] = truncate(title, BUTTONS_TITLE_LIMIT)
-    limit = BUTTONS_TEXT_WITH_TITLE_LIMIT if title else BUTTONS_TEXT_LIMIT
-    template["text"] = truncate(text, limit)
-    template["actions"] = [_message_action(*pair) for pair in actions[:BUTTONS_ACTIONS]]
-    return {"type": "template", "altText": truncate(alt_text, ALT_TEXT_LIMIT), "template": template}
 
 
 def split_for_line(messages: Iterable[dict]) -> list[list[dict]]:

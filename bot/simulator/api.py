@@ -10,9 +10,10 @@ from werkzeug.exceptions import BadRequest, NotFound
 from bot.errors import UserError, explain
 from bot.i18n import _
 from bot.inbound import ingest, process
+from bot.line import events as make
 from bot.line.transport import simulator_content_path
 from bot.simulator import bp, directory, localized
-from bot.simulator import events as make
+from bot.simulator.events import BORROWER, STAFF, new_group_id
 from bot.simulator.transcript import conversation, record_user_turn
 from models.audit import Actor
 from models.base import utcnow
@@ -80,7 +81,7 @@ def groups():
 @localized
 def new_group():
     """A fresh group id; it exists once the bot is added to it."""
-    return jsonify(directory.group_row(make.new_group_id(), None))
+    return jsonify(directory.group_row(new_group_id(), None))
 
 
 @bp.post("/api/send")
@@ -90,22 +91,25 @@ def send():
     body = request.get_json(silent=True) or {}
     action = body.get("action")
     user_id, group_id = _where(body, needs_user=action not in ("join", "leave"))
-    where = make.source(user_id, group_id)
     if action == "text":
         text = str(body.get("text") or "").strip()
         if not text or len(text) > TEXT_LIMIT:
             raise UserError(_("Type a message of 1 to 5,000 characters."))
-        event = make.text_message(where, text)
+        event = make.text_event(user_id, text, group_id)
     elif action == "postback":
-        event = make.postback(where, str(body.get("data") or ""), body.get("params") or None)
-        if body.get("display_text"):
-            event["postback"]["displayText"] = str(body["display_text"])[:300]
+        event = make.postback_event(
+            user_id,
+            str(body.get("data") or ""),
+            group_id,
+            params=body.get("params") or None,
+            display_text=str(body.get("display_text") or "")[:300] or None,
+        )
     elif action in ("follow", "unfollow") and group_id is None:
-        event = make.follow(user_id) if action == "follow" else make.unfollow(user_id)
+        event = make.follow_event(user_id) if action == "follow" else make.unfollow_event(user_id)
     elif action in ("join", "leave") and group_id is not None:
-        event = make.join(group_id) if action == "join" else make.leave(group_id)
+        event = make.join_event(group_id) if action == "join" else make.leave_event(group_id)
     elif action == "memberJoined" and group_id is not None:
-        event = make.member_joined(group_id, user_id)
+        event = make.member_joined_event(group_id, [user_id])
     else:
         raise UserError(_("The simulator cannot do that here."))
     deliver(event)
@@ -122,7 +126,7 @@ def image():
     content_type = next((t for magic, t in IMAGE_TYPES.items() if data.startswith(magic)), None)
     if content_type is None:
         raise UserError(_("Choose a photo (JPEG, PNG or GIF)."))
-    event = make.image_message(make.source(user_id, group_id))
+    event = make.image_event(user_id, group_id=group_id)
     message_id = event["message"]["id"]
     path = simulator_content_path(_instance_path(), message_id)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -152,7 +156,7 @@ def link():
     body = request.get_json(silent=True) or {}
     kind = body.get("kind")
     record_id = body.get("id")
-    if kind not in (make.BORROWER, make.STAFF) or not isinstance(record_id, int):
+    if kind not in (BORROWER, STAFF) or not isinstance(record_id, int):
         raise UserError(_("Pick a debtor or an officer first."))
     runtime = current_app.extensions["fundbot"]
     with runtime.db.session() as session:
@@ -163,7 +167,7 @@ def link():
         issue = issue_borrower_code if isinstance(record, Borrower) else issue_staff_code
         code = issue(session, ACTOR, record, now=utcnow(), secret_key=runtime.settings.secret_key)
         user_id = directory.user_id_of(record)
-    deliver(make.text_message(make.source(user_id), code))
+    deliver(make.text_event(user_id, code))
     with runtime.db.session() as session:
         row, _record = directory.person(session, kind, record_id)
     return jsonify(row.as_json())

@@ -8,20 +8,18 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
 from bot.i18n import _
 from bot.simulator.events import BORROWER, STAFF, fake_user_id, parse_fake_user_id
 from handlers.texts import role_label
-from models.area import SEPARATOR, Area, within
+from models.area import SEPARATOR
 from models.borrower import Borrower
-from models.contract import Contract
+from models.directory import MAX_PAGE, contract_numbers, find_debtors
 from models.identity import GROUP_REMINDER, LineGroup
 from models.simulator import SimulatorMessage
 from models.staff import Staff
-
-MAX_PAGE = 100
 
 
 @dataclass(frozen=True)
@@ -53,29 +51,9 @@ def debtors(
     session: Session, scope: list[str], query: str, offset: int, limit: int
 ) -> tuple[list[Person], int]:
     """Debtors in `scope` matching `query` (name, village or contract no.): a page, the total."""
-    condition = within(Area.path, scope)
-    if query:
-        like = f"%{query}%"
-        bare = f"%{''.join(query.split())}%"
-        has_contract = exists().where(
-            Contract.borrower_id == Borrower.id, Contract.contract_no.ilike(like)
-        )
-        condition &= or_(
-            Borrower.name_key.ilike(bare),
-            Borrower.name.ilike(like),
-            Area.path.ilike(like),
-            has_contract,
-        )
-    base = select(Borrower).join(Area, Borrower.area_id == Area.id).where(condition)
-    total = session.scalar(select(func.count()).select_from(base.subquery()))
-    page = session.scalars(
-        base.options(joinedload(Borrower.area))
-        .order_by(Area.path, Borrower.name_key, Borrower.id)
-        .offset(offset)
-        .limit(min(limit, MAX_PAGE))
-    ).all()
-    numbers = _contract_numbers(session, [b.id for b in page])
-    return [_debtor(b, numbers.get(b.id, [])) for b in page], total
+    found = find_debtors(session, scope, query, offset=offset, limit=limit)
+    rows = [_debtor(b, found.contract_numbers.get(b.id, [])) for b in found.borrowers]
+    return rows, found.total
 
 
 def officers(
@@ -103,7 +81,7 @@ def person(session: Session, kind: str, record_id: int) -> tuple[Person, Borrowe
         if borrower is None:
             return None
         return _debtor(
-            borrower, _contract_numbers(session, [borrower.id]).get(borrower.id)
+            borrower, contract_numbers(session, [borrower.id]).get(borrower.id)
         ), borrower
     if kind == STAFF:
         staff = session.get(Staff, record_id)
@@ -202,20 +180,6 @@ def _officer(staff: Staff) -> Person:
         badge=_("registered") if linked else _("not registered"),
         badge_on=linked,
     )
-
-
-def _contract_numbers(session: Session, borrower_ids: list[int]) -> dict[int, list[str]]:
-    if not borrower_ids:
-        return {}
-    numbers: dict[int, list[str]] = {}
-    rows = session.execute(
-        select(Contract.borrower_id, Contract.contract_no)
-        .where(Contract.borrower_id.in_(borrower_ids))
-        .order_by(Contract.contract_no)
-    )
-    for borrower_id, number in rows:
-        numbers.setdefault(borrower_id, []).append(number)
-    return numbers
 
 
 def _short_path(path: str) -> str:

@@ -16,17 +16,7 @@ from models.borrower import Borrower
 from models.payment import Payment
 from models.types import FundKind, PaymentChannel, PaymentState
 from tests.factories import make_contract, make_fund
-from tests.line_events import (
-    follow_event,
-    image_event,
-    in_english,
-    in_thai,
-    post_events,
-    routed,
-    sticker_event,
-    text_event,
-    unfollow_event,
-)
+from tests.line_events import in_english, in_thai
 
 APRIL_15 = datetime(2025, 4, 15, 10, 0, tzinfo=ZoneInfo("Asia/Bangkok"))
 SLIP = b"\xff\xd8\xff\xe0 a jpeg slip"
@@ -70,54 +60,37 @@ def _april():
         yield
 
 
-def say(client, fake, text: str, user_id: str = "Udebtor") -> str:
-    """Send `text` 1:1; the bot's answer texts joined."""
-    before = len(fake.texts_to(user_id))
-    post_events(client, routed(fake, text_event(user_id, text)))
-    return "\n".join(fake.texts_to(user_id)[before:])
-
-
-def send_photo(client, fake, message_id: str, user_id: str = "Udebtor") -> str:
-    before = len(fake.texts_to(user_id))
-    post_events(client, routed(fake, image_event(user_id, message_id)))
-    return "\n".join(fake.texts_to(user_id)[before:])
-
-
 def payments(db) -> list[Payment]:
     with db.session() as session:
         return list(session.scalars(select(Payment).order_by(Payment.id)))
 
 
-def test_an_unlinked_user_is_told_how_to_link(client, fake_line):
+def test_an_unlinked_user_is_told_how_to_link(chat):
     for command in ("ยอด", "งวดถัดไป", "แจ้งโอน"):
-        assert say(client, fake_line, command, user_id="Ustranger") == in_thai(HOW_TO_LINK)
+        assert chat.say("Ustranger", command).text == in_thai(HOW_TO_LINK)
 
 
-def test_a_new_friend_is_greeted_in_the_language_of_their_line_app(client, fake_line):
-    fake_line.add_profile("Unew", "New Friend", language="en")
-    fake_line.add_profile("Uthai", "เพื่อนใหม่")  # no language in the profile: Thai
-    post_events(client, routed(fake_line, follow_event("Unew")))
-    post_events(client, routed(fake_line, follow_event("Uthai")))
-    assert fake_line.texts_to("Unew") == [in_english(HELLO), in_english(HOW_TO_LINK)]
-    assert fake_line.texts_to("Uthai") == [in_thai(HELLO), in_thai(HOW_TO_LINK)]
+def test_a_new_friend_is_greeted_in_the_language_of_their_line_app(chat):
+    greeted = chat.follow("Unew", name="New Friend", language="en")
+    assert greeted.to("Unew").texts == [in_english(HELLO), in_english(HOW_TO_LINK)]
+    greeted = chat.follow("Uthai", name="เพื่อนใหม่")  # no language in the profile: Thai
+    assert greeted.to("Uthai").texts == [in_thai(HELLO), in_thai(HOW_TO_LINK)]
     # The chosen language sticks for the next answer too.
-    assert say(client, fake_line, "hello", user_id="Unew") == in_english(HOW_TO_LINK)
+    assert chat.say("Unew", "hello").text == in_english(HOW_TO_LINK)
 
 
-def test_unfollow_marks_the_debtor_unreachable_and_follow_restores_it(
-    db, client, fake_line, debtor
-):
-    post_events(client, unfollow_event("Udebtor"))
+def test_unfollow_marks_the_debtor_unreachable_and_follow_restores_it(db, chat, debtor):
+    assert chat.unfollow("Udebtor").messages == []
     with db.session() as session:
         assert session.get(Borrower, debtor.id).line_reachable is False
-    post_events(client, routed(fake_line, follow_event("Udebtor")))
+    welcome = chat.follow("Udebtor")
     with db.session() as session:
         assert session.get(Borrower, debtor.id).line_reachable is True
         actions = session.scalars(
             select(AuditEntry.after).where(AuditEntry.action == "line_reachable")
         ).all()
     assert actions == [{"line_reachable": False}, {"line_reachable": True}]
-    assert fake_line.texts_to("Udebtor")[-1] == in_thai(
+    assert welcome.texts[-1] == in_thai(
         "Welcome back, %(name)s! Send ยอด to see your balance.", name="สมศรี ใจดี"
     )
 
@@ -136,11 +109,11 @@ def contract_lines(contract_no: str, fund: str, principal: str) -> str:
     )
 
 
-def test_balance_lists_every_contract(session, client, fake_line, debtor):
+def test_balance_lists_every_contract(session, chat, debtor):
     kkcj = make_fund(session, FundKind.KKCJ, village=debtor.area)
     make_contract(session, contract_no="K-7", principal="6000", count=6, fund=kkcj, borrower=debtor)
     session.commit()
-    answer = say(client, fake_line, "ยอด")
+    answer = chat.say("Udebtor", "ยอด").text
     assert "W-001" in answer and "K-7" in answer
     assert "6,000.00 บาท" in answer and "12,000.00 บาท" in answer
     assert "15 เม.ย. 2568" in answer
@@ -153,8 +126,8 @@ def test_balance_lists_every_contract(session, client, fake_line, debtor):
     )
 
 
-def test_next_installment(client, fake_line, debtor):
-    answer = say(client, fake_line, "งวดถัดไป")
+def test_next_installment(chat, debtor):
+    answer = chat.say("Udebtor", "งวดถัดไป").text
     assert "1 พ.ค. 2568" in answer and "1,000.00 บาท" in answer
     assert answer.splitlines() == [
         in_thai(
@@ -167,14 +140,14 @@ def test_next_installment(client, fake_line, debtor):
     ]
 
 
-def test_language_switch_changes_the_next_answer(db, client, fake_line, debtor):
-    assert "1 พ.ค. 2568" in say(client, fake_line, "balance")
-    assert say(client, fake_line, "ภาษา อังกฤษ") == in_english(IN_ENGLISH_NOW)
-    answer = say(client, fake_line, "balance")
+def test_language_switch_changes_the_next_answer(db, chat, debtor):
+    assert "1 พ.ค. 2568" in chat.say("Udebtor", "balance").text
+    assert chat.say("Udebtor", "ภาษา อังกฤษ").text == in_english(IN_ENGLISH_NOW)
+    answer = chat.say("Udebtor", "balance").text
     assert answer.startswith(in_english("Your balance on %(date)s", date="15 Apr 2025"))
     assert "1 May 2025" in answer and "THB 1,000.00" in answer and "บาท" not in answer
-    assert say(client, fake_line, "language thai") == in_thai(IN_THAI_NOW)
-    answer = say(client, fake_line, "ยอด")
+    assert chat.say("Udebtor", "language thai").text == in_thai(IN_THAI_NOW)
+    answer = chat.say("Udebtor", "ยอด").text
     assert answer.startswith(in_thai("Your balance on %(date)s", date="15 เม.ย. 2568"))
     assert "1 พ.ค. 2568" in answer and "THB" not in answer
     with db.session() as session:
@@ -182,91 +155,81 @@ def test_language_switch_changes_the_next_answer(db, client, fake_line, debtor):
     assert [e.after["locale"] for e in entries] == ["en", "th"]
 
 
-def test_thai_digits_and_case_do_not_matter(client, fake_line, debtor):
-    assert "1,000.00 บาท" in say(client, fake_line, "  BALANCE ")
-    assert say(client, fake_line, "ภาษาอังกฤษ") == in_english(IN_ENGLISH_NOW)
-    assert "THB 1,000.00" in say(client, fake_line, "Balance")
+def test_thai_digits_and_case_do_not_matter(chat, debtor):
+    assert "1,000.00 บาท" in chat.say("Udebtor", "  BALANCE ").text
+    assert chat.say("Udebtor", "ภาษาอังกฤษ").text == in_english(IN_ENGLISH_NOW)
+    assert "THB 1,000.00" in chat.say("Udebtor", "Balance").text
 
 
-def test_reporting_a_transfer_with_an_amount_records_a_pending_payment(
-    db, app, client, fake_line, debtor
-):
-    asked = say(client, fake_line, "แจ้งโอน ๑,๕๐๐")
+def test_reporting_a_transfer_with_an_amount_records_a_pending_payment(db, chat, debtor):
+    asked = chat.say("Udebtor", "แจ้งโอน ๑,๕๐๐").text
     assert asked == in_thai(SEND_SLIP, amount="1,500.00 บาท", contract="W-001")
-    fake_line.add_content("90001", SLIP)
-    answer = send_photo(client, fake_line, "90001")
+    answer = chat.send_image("Udebtor", SLIP, message_id="90001").text
     assert answer == in_thai(RECORDED, amount="1,500.00 บาท", contract="W-001")
     [payment] = payments(db)
     assert payment.amount == Decimal("1500.00")
     assert (payment.state, payment.channel) == (PaymentState.PENDING, PaymentChannel.BANK_TRANSFER)
     assert payment.paid_on == date(2025, 4, 15)
     assert payment.slip_path == "slips/2025/04/90001.jpg"
-    instance = Path(app.extensions["fundbot"].settings.instance_path)
+    instance = Path(chat.runtime.settings.instance_path)
     assert (instance / payment.slip_path).read_bytes() == SLIP
     # The exchange is over: another photo is not taken as a slip.
-    assert send_photo(client, fake_line, "90002") == in_thai(SLIP_FIRST)
+    assert chat.send_image("Udebtor", message_id="90002").text == in_thai(SLIP_FIRST)
     assert len(payments(db)) == 1
 
 
-def test_reporting_a_transfer_asks_which_contract_and_how_much(
-    db, session, client, fake_line, debtor
-):
+def test_reporting_a_transfer_asks_which_contract_and_how_much(db, session, chat, debtor):
     make_contract(session, contract_no="W-002", borrower=debtor)
     session.commit()
-    assert say(client, fake_line, "แจ้งโอน") == in_thai(WHICH_CONTRACT)
-    [question] = fake_line.messages_to("Udebtor")[-1:]
-    labels = [item["action"]["label"] for item in question["quickReply"]["items"]]
-    assert labels == ["W-001", "W-002", in_thai("Cancel")]
-    assert say(client, fake_line, "w-002") == in_thai(HOW_MUCH, contract="W-002")
-    asked = say(client, fake_line, "2,000 บาท")
+    question = chat.say("Udebtor", "แจ้งโอน")
+    assert question.text == in_thai(WHICH_CONTRACT)
+    assert question.quick_replies() == ["W-001", "W-002", in_thai("Cancel")]
+    assert chat.say("Udebtor", "w-002").text == in_thai(HOW_MUCH, contract="W-002")
+    asked = chat.say("Udebtor", "2,000 บาท").text
     assert asked == in_thai(SEND_SLIP, amount="2,000.00 บาท", contract="W-002")
-    fake_line.add_content("90003", SLIP)
-    send_photo(client, fake_line, "90003")
+    chat.send_image("Udebtor", SLIP, message_id="90003")
     [payment] = payments(db)
     assert payment.amount == Decimal("2000.00")
     with db.session() as s:
         assert s.get(Payment, payment.id).contract.contract_no == "W-002"
 
 
-def test_a_bad_amount_is_explained(client, fake_line, debtor):
-    assert say(client, fake_line, "แจ้งโอน พันห้า") == in_thai(
+def test_a_bad_amount_is_explained(chat, debtor):
+    assert chat.say("Udebtor", "แจ้งโอน พันห้า").text == in_thai(
         "%(text)s is not an amount. Send แจ้งโอน with the amount in baht, for example: แจ้งโอน 1,500",
         text="พันห้า",
     )
-    assert say(client, fake_line, "แจ้งโอน") == in_thai(HOW_MUCH, contract="W-001")
-    assert say(client, fake_line, "เยอะเลย") == in_thai(
+    assert chat.say("Udebtor", "แจ้งโอน").text == in_thai(HOW_MUCH, contract="W-001")
+    assert chat.say("Udebtor", "เยอะเลย").text == in_thai(
         "Please send the amount in baht as a number, for example 1500, or ยกเลิก to cancel."
     )
 
 
-def test_a_photo_that_cannot_be_downloaded_is_asked_for_again(db, client, fake_line, debtor):
-    say(client, fake_line, "แจ้งโอน 500")
-    assert send_photo(client, fake_line, "nope") == in_thai(
+def test_a_photo_that_cannot_be_downloaded_is_asked_for_again(db, chat, debtor):
+    chat.say("Udebtor", "แจ้งโอน 500")
+    assert chat.send_image("Udebtor", message_id="nope").text == in_thai(
         "I could not receive the photo. Please send it again."
     )
     assert payments(db) == []
-    fake_line.add_content("90004", SLIP)
-    send_photo(client, fake_line, "90004")
+    chat.send_image("Udebtor", SLIP, message_id="90004")
     assert len(payments(db)) == 1
 
 
-def test_cancel_ends_the_exchange(db, client, fake_line, debtor):
-    say(client, fake_line, "แจ้งโอน 500")
-    assert say(client, fake_line, "ยกเลิก") == in_thai("Cancelled.")
-    fake_line.add_content("90005", SLIP)
-    assert send_photo(client, fake_line, "90005") == in_thai(SLIP_FIRST)
+def test_cancel_ends_the_exchange(db, chat, debtor):
+    chat.say("Udebtor", "แจ้งโอน 500")
+    assert chat.say("Udebtor", "ยกเลิก").text == in_thai("Cancelled.")
+    assert chat.send_image("Udebtor", SLIP, message_id="90005").text == in_thai(SLIP_FIRST)
     assert payments(db) == []
 
 
-def test_a_sticker_gets_a_hint(client, fake_line, debtor):
-    post_events(client, routed(fake_line, sticker_event("Udebtor")))
-    assert fake_line.texts_to("Udebtor")[-1] == in_thai(
+def test_a_sticker_gets_a_hint(chat, debtor):
+    assert chat.sticker("Udebtor").text == in_thai(
         "Sorry, I did not understand. Send ช่วยเหลือ to see what I can do."
     )
 
 
-def test_help_lists_the_debtor_commands(client, fake_line, debtor):
-    answer = say(client, fake_line, "ช่วยเหลือ")
+def test_help_lists_the_debtor_commands(chat, debtor):
+    answer = chat.say("Udebtor", "ช่วยเหลือ").text
     for command in ("ยอด", "งวดถัดไป", "แจ้งโอน", "ภาษา"):
         assert command in answer
     lines = answer.splitlines()

@@ -9,23 +9,20 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
+from bot.line.events import (
+    join_event,
+    leave_event,
+    member_joined_event,
+    member_left_event,
+    text_event,
+)
 from models.area import Area
 from models.audit import AuditEntry
 from models.identity import LineGroup, LineGroupMember
 from models.staff import Staff
 from models.types import FundKind, Role
 from tests.factories import make_contract, make_village
-from tests.line_events import (
-    in_english,
-    in_thai,
-    join_event,
-    leave_event,
-    member_joined_event,
-    member_left_event,
-    post_events,
-    routed,
-    text_event,
-)
+from tests.line_events import in_english, in_thai, post_events, routed
 
 GROUP = "Cgroup0001"
 APRIL_15 = datetime(2025, 4, 15, 10, 0, tzinfo=ZoneInfo("Asia/Bangkok"))

@@ -9,12 +9,13 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
+from bot.line.events import text_event
 from models.audit import AuditEntry
 from models.borrower import Borrower
 from models.identity import LinkCode
 from models.staff import Staff
 from tests.factories import make_contract
-from tests.line_events import in_thai, post_events, routed, text_event
+from tests.line_events import in_thai, post_events, routed
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
 APRIL_15 = datetime(2025, 4, 15, 10, 0, tzinfo=BANGKOK)

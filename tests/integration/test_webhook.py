@@ -8,6 +8,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.inbound import MAX_ATTEMPTS, ingest, process, process_pending
+from bot.line.events import text_event
 from handlers.router import Router, When, always
 from models.base import utcnow
 from models.inbound import DONE, FAILED, IGNORED, InboundEvent
@@ -21,7 +22,6 @@ from tests.line_events import (
     routed,
     sample_events,
     sign,
-    text_event,
 )
 
 

@@ -2,8 +2,6 @@
 
 import logging
 
-import pytest
-
 from bot.line import messages as lm
 from tests.fakeline import _invalid
 
@@ -44,32 +42,6 @@ def test_lengths_count_utf16_units_so_emoji_count_double():
     assert lm.line_length("ยอด") == 3
     assert lm.line_length("💰") == 2
     assert lm.truncate("💰" * 15, 20) == "💰" * 9 + "…"
-
-
-def test_buttons_template_keeps_within_limits(caplog):
-    long_text = "ก" * 200
-    actions = [(f"ตัวเลือก {n}", f"เลือก {n}") for n in range(1, 7)]
-    with caplog.at_level(logging.WARNING):
-        message = lm.buttons("เลือกผู้กู้", long_text, actions)
-    template = message["template"]
-    assert message["type"] == "template" and message["altText"] == "เลือกผู้กู้"
-    assert template["type"] == "buttons"
-    assert len(template["text"]) == 160
-    assert [a["text"] for a in template["actions"]] == ["เลือก 1", "เลือก 2", "เลือก 3", "เลือก 4"]
-    assert "6 actions" in caplog.text
-    assert valid_push([message]) is None
-
-
-def test_buttons_text_is_60_with_a_title():
-    message = lm.buttons("alt", "ข" * 100, [("ใช่", "ใช่")], title="ยืนยันการชำระ")
-    assert message["template"]["title"] == "ยืนยันการชำระ"
-    assert len(message["template"]["text"]) == 60
-    assert valid_push([message]) is None
-
-
-def test_buttons_need_an_action():
-    with pytest.raises(ValueError):
-        lm.buttons("alt", "text", [])
 
 
 def test_six_thousand_characters_split_on_line_breaks():

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from bot.line.events import follow_event, image_event, text_event
 from handlers.context import ChatContext, event_kind, normalize_text
 from handlers.router import GROUP, PRIVATE, Command, Router, When, always, build_router
 from models.base import utcnow
-from tests.line_events import follow_event, image_event, text_event
 
 
 def context(event: dict) -> ChatContext:
