@@ -47,6 +47,8 @@ def _register_blueprints(app: Flask, runtime: Runtime) -> None:
     app.register_blueprint(webhook)
     if not runtime.settings.line_configured:
         # The simulator lets anyone act as anyone: it exists only while LINE is not set up.
+        # It answers only to this machine; when the dashboard lands, pass its login too:
+        # simulator.init_app(app, login_check=<the dashboard's login check>).
         from bot import simulator
 
         simulator.init_app(app)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from bot.i18n import _
+from bot.i18n import _, use_locale
 from handlers.context import ChatContext
 from handlers.router import GROUP, PRIVATE, Command, Router, When
 from handlers.texts import how_to_link, local_time, role_label
 from models.linking import (
+    SLOW_INTERVAL,
+    GuessingAlert,
     LinkResult,
     LinkStatus,
+    alert_recipients,
     looks_like_code,
     redeem,
     revoke,
@@ -68,6 +71,49 @@ def _redeem(ctx: ChatContext, code: str) -> None:
         ctx.borrower = result.borrower or ctx.borrower
         ctx.staff = result.staff or ctx.staff
     ctx.reply(_answer(ctx, result))
+    if result.replaced_line_user_id is not None:
+        _tell_replaced_account(ctx, result)
+    if result.alert is not None:
+        _alert_administrators(ctx, result.alert)
+
+
+def _tell_replaced_account(ctx: ChatContext, result: LinkResult) -> None:
+    """The account linked before learns it no longer is: a stolen code shows at once."""
+    with use_locale(result.replaced_locale or ctx.runtime.settings.locale):
+        when = local_time(ctx, ctx.now)
+        if result.staff is not None:
+            text = _(
+                "This LINE account is no longer registered as staff: another LINE account "
+                "was registered with a new code on %(time)s. If that was not you, tell your "
+                "administrator at once.",
+                time=when,
+            )
+        else:
+            text = _(
+                "This LINE account is no longer linked to your loan: another LINE account was "
+                "linked with a new code on %(time)s. If that was not you, call your community "
+                "development officer at once.",
+                time=when,
+            )
+    ctx.push_private(result.replaced_line_user_id, [text], key=f"relinked:{ctx.webhook_event_id}")
+
+
+def _alert_administrators(ctx: ChatContext, alert: GuessingAlert) -> None:
+    """One push per administrator per hour while codes are being guessed (the domain logs it)."""
+    hour = alert.raised_at.strftime("%Y%m%d%H")
+    for admin in alert_recipients(ctx.session):
+        with use_locale(admin.locale):
+            text = _(
+                "Someone may be guessing LINE link codes: %(count)d wrong codes from LINE "
+                "users since %(since)s. Until %(until)s the bot checks at most one code every "
+                "%(minutes)d minutes, for everyone, so people linking now may be asked to try "
+                "again later.",
+                count=alert.failures,
+                since=local_time(ctx, alert.since),
+                until=local_time(ctx, alert.slow_until),
+                minutes=int(SLOW_INTERVAL.total_seconds() // 60),
+            )
+        ctx.push_private(admin.line_user_id, [text], key=f"link-guessing:{hour}:{admin.id}")
 
 
 def _answer(ctx: ChatContext, result: LinkResult) -> str:
@@ -77,6 +123,12 @@ def _answer(ctx: ChatContext, result: LinkResult) -> str:
             "Too many wrong codes. For your safety, codes from this account are refused "
             "until %(time)s.",
             time=local_time(ctx, result.locked_until),
+        )
+    if status is LinkStatus.THROTTLED:
+        return _(
+            "Many wrong codes have been sent to me in the last hour, so I check codes slowly "
+            "for now. Please send your code again after %(time)s.",
+            time=local_time(ctx, result.retry_at),
         )
     if status is LinkStatus.INVALID:
         return _("That code is not valid. Check it and send it again.")

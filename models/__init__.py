@@ -7,7 +7,7 @@ from models.borrower import Borrower
 from models.chat_state import ChatState
 from models.contract import Contract, Installment
 from models.fund import Fund
-from models.identity import LineGroup, LineGroupMember, LinkAttempt, LinkCode
+from models.identity import LineGroup, LineGroupMember, LinkAttempt, LinkCode, LinkGuard
 from models.inbound import InboundEvent
 from models.outbox import OutboxMessage, QuotaBlock
 from models.payment import Allocation, Payment
@@ -33,6 +33,7 @@ __all__ = [
     "LineGroupMember",
     "LinkAttempt",
     "LinkCode",
+    "LinkGuard",
     "OutboxMessage",
     "Payment",
     "QuotaBlock",

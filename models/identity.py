@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.area import Area
@@ -52,6 +52,28 @@ class LinkAttempt(Base):
     success: Mapped[bool] = mapped_column(Boolean, default=False)
     # Set on the failure that reached the limit: codes are refused until then.
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class LinkGuard(Base):
+    """Wrong codes sent to the bot by all LINE users together, per hour.
+
+    One row ("global"). Redeeming a code locks it first, so redemptions happen one at a
+    time and the counters here and in link_attempt are never read stale.
+    """
+
+    __tablename__ = "link_guard"
+    __table_args__ = (UniqueConstraint("scope"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(32))
+    # The hour being counted starts at the first wrong code after the previous one ended.
+    window_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    # Past the limit, codes are checked at most once per interval until this time.
+    slow_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    next_check_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the administrators were last told (once an hour while it lasts).
+    alerted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class LineGroup(Base):

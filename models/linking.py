@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import re
 import secrets
 from dataclasses import dataclass
@@ -16,15 +17,16 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from models.audit import Actor, audit
 from models.borrower import Borrower
 from models.chat_state import preferred_locale
-from models.identity import PURPOSE_BORROWER, PURPOSE_STAFF, LinkAttempt, LinkCode
+from models.identity import PURPOSE_BORROWER, PURPOSE_STAFF, LinkAttempt, LinkCode, LinkGuard
 from models.staff import Staff
 from models.thai_text import thai_digits_to_arabic
-from models.types import Source
+from models.types import Role, Source
 
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 DIGITS = "23456789"
@@ -33,6 +35,17 @@ CODE_TTL = timedelta(days=14)
 MAX_FAILURES = 5
 FAILURE_WINDOW = timedelta(hours=1)
 LOCKOUT = timedelta(hours=1)
+# Across all users: past this many wrong codes in an hour, someone is guessing. Every code
+# check is then slowed to one per SLOW_INTERVAL (30 an hour, for everyone) until an hour
+# passes without a wrong code, and the administrators are told once an hour.
+GLOBAL_MAX_FAILURES = 60
+GLOBAL_WINDOW = timedelta(hours=1)
+SLOW_INTERVAL = timedelta(minutes=2)
+ALERT_EVERY = timedelta(hours=1)
+GLOBAL_SCOPE = "global"
+
+log = logging.getLogger(__name__)
+_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 _CODE = re.compile(rf"^[{ALPHABET}]{{{CODE_LENGTH}}}$")
 
@@ -45,6 +58,17 @@ class LinkStatus(StrEnum):
     EXPIRED = "expired"
     USED = "used"
     LOCKED = "locked"
+    THROTTLED = "throttled"  # too many wrong codes from everyone: not checked, try later
+
+
+@dataclass(frozen=True)
+class GuessingAlert:
+    """Codes are being guessed: what the administrators are told (once an hour)."""
+
+    failures: int
+    since: datetime
+    slow_until: datetime
+    raised_at: datetime
 
 
 @dataclass(frozen=True)
@@ -56,6 +80,11 @@ class LinkResult:
     borrower: Borrower | None = None
     staff: Staff | None = None
     locked_until: datetime | None = None
+    retry_at: datetime | None = None
+    # The LINE account the person was linked to before this one: it is told it no longer is.
+    replaced_line_user_id: str | None = None
+    replaced_locale: str | None = None
+    alert: GuessingAlert | None = None
 
     @property
     def ok(self) -> bool:
@@ -159,22 +188,76 @@ def locked_until(session: Session, line_user_id: str, now: datetime) -> datetime
 def redeem(
     session: Session, line_user_id: str, code: str, *, now: datetime, secret_key: str
 ) -> LinkResult:
-    """Link `line_user_id` to whoever `code` was issued for, if the code is good."""
+    """Link `line_user_id` to whoever `code` was issued for, if the code is good.
+
+    Every redemption first locks the one guard row, so concurrent ones (any user, any code)
+    run one after the other: a code has one winner, and no counter is read stale.
+    """
+    guard = _lock_guard(session)
     until = locked_until(session, line_user_id, now)
     if until is not None:
         return LinkResult(LinkStatus.LOCKED, locked_until=until)
-    row = session.scalar(select(LinkCode).where(LinkCode.code_hash == code_hash(code, secret_key)))
+    if _slowed(guard, now):
+        if guard.next_check_at is not None and guard.next_check_at > now:
+            return LinkResult(
+                LinkStatus.THROTTLED, retry_at=guard.next_check_at, alert=_alert(guard, now)
+            )
+        guard.next_check_at = now + SLOW_INTERVAL
+    row = session.scalar(
+        select(LinkCode)
+        .where(LinkCode.code_hash == code_hash(code, secret_key))
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
     problem = _problem(row, now)
     if problem is not None:
-        return _failure(session, line_user_id, now, problem)
+        return _failure(session, guard, line_user_id, now, problem)
     if row.purpose == PURPOSE_STAFF:
-        result = _link_staff(session, line_user_id, session.get(Staff, row.staff_id))
+        staff = session.get(Staff, row.staff_id)
+        refusal = _staff_refusal(session, line_user_id, staff)
     else:
-        result = _link_borrower(session, line_user_id, session.get(Borrower, row.borrower_id))
-    if result.status is LinkStatus.LINKED:
-        row.used_at, row.used_by = now, line_user_id
-    session.add(LinkAttempt(line_user_id=line_user_id, at=now, success=result.ok))
+        borrower = session.get(Borrower, row.borrower_id)
+        refusal = _borrower_refusal(session, line_user_id, borrower)
+    if refusal is not None:
+        session.add(LinkAttempt(line_user_id=line_user_id, at=now, success=refusal.ok))
+        return refusal
+    if not _claim(session, row.id, line_user_id, now):
+        return _failure(session, guard, line_user_id, now, LinkStatus.USED)
+    if row.purpose == PURPOSE_STAFF:
+        result = _link_staff(session, line_user_id, staff)
+    else:
+        result = _link_borrower(session, line_user_id, borrower)
+    session.add(LinkAttempt(line_user_id=line_user_id, at=now, success=True))
     return result
+
+
+def _lock_guard(session: Session) -> LinkGuard:
+    # The insert makes sure the row exists (and on SQLite takes the writer lock at once);
+    # FOR UPDATE holds it on PostgreSQL until this transaction ends.
+    insert = _INSERTS[session.get_bind().dialect.name]
+    session.execute(
+        insert(LinkGuard)
+        .values(scope=GLOBAL_SCOPE, failures=0)
+        .on_conflict_do_nothing(index_elements=["scope"])
+    )
+    return session.scalars(
+        select(LinkGuard)
+        .where(LinkGuard.scope == GLOBAL_SCOPE)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+
+
+def _claim(session: Session, code_id: int, line_user_id: str, now: datetime) -> bool:
+    """Mark the code used, only if it still is unused: True for the one caller that did."""
+    claimed = session.execute(
+        update(LinkCode)
+        .where(LinkCode.id == code_id, LinkCode.used_at.is_(None), LinkCode.revoked_at.is_(None))
+        .values(used_at=now, used_by=line_user_id)
+        .returning(LinkCode.id)
+        .execution_options(synchronize_session="fetch")
+    ).scalar()
+    return claimed is not None
 
 
 def _problem(row: LinkCode | None, now: datetime) -> LinkStatus | None:
@@ -187,7 +270,9 @@ def _problem(row: LinkCode | None, now: datetime) -> LinkStatus | None:
     return None
 
 
-def _failure(session: Session, line_user_id: str, now: datetime, status: LinkStatus) -> LinkResult:
+def _failure(
+    session: Session, guard: LinkGuard, line_user_id: str, now: datetime, status: LinkStatus
+) -> LinkResult:
     attempt = LinkAttempt(line_user_id=line_user_id, at=now, success=False)
     session.add(attempt)
     session.flush()
@@ -198,19 +283,88 @@ def _failure(session: Session, line_user_id: str, now: datetime, status: LinkSta
             LinkAttempt.at > now - FAILURE_WINDOW,
         )
     )
+    alert = _count_global_failure(guard, now)
     if failures >= MAX_FAILURES:
         attempt.locked_until = now + LOCKOUT
-        return LinkResult(LinkStatus.LOCKED, locked_until=attempt.locked_until)
-    return LinkResult(status)
+        return LinkResult(LinkStatus.LOCKED, locked_until=attempt.locked_until, alert=alert)
+    return LinkResult(status, alert=alert)
 
 
-def _link_borrower(session: Session, line_user_id: str, borrower: Borrower) -> LinkResult:
+def _slowed(guard: LinkGuard, now: datetime) -> bool:
+    return guard.slow_until is not None and guard.slow_until > now
+
+
+def _count_global_failure(guard: LinkGuard, now: datetime) -> GuessingAlert | None:
+    """One more wrong code from anyone; past the hourly limit every check is slowed."""
+    # While slowed, the count runs on from the start, so the alert tells the whole story.
+    stale = guard.window_start is None or now - guard.window_start >= GLOBAL_WINDOW
+    if stale and not _slowed(guard, now):
+        guard.window_start, guard.failures = now, 0
+    guard.failures += 1
+    # Once slowed, every wrong code keeps it so: it ends after an hour without one.
+    if guard.failures >= GLOBAL_MAX_FAILURES or _slowed(guard, now):
+        guard.slow_until = now + GLOBAL_WINDOW
+        if guard.next_check_at is None or guard.next_check_at < now + SLOW_INTERVAL:
+            guard.next_check_at = now + SLOW_INTERVAL
+    return _alert(guard, now)
+
+
+def _alert(guard: LinkGuard, now: datetime) -> GuessingAlert | None:
+    """An alert for the administrators, at most once an hour while codes are slowed."""
+    if not _slowed(guard, now):
+        return None
+    if guard.alerted_at is not None and now - guard.alerted_at < ALERT_EVERY:
+        return None
+    guard.alerted_at = now
+    log.warning(
+        "link codes: %d wrong codes from LINE users since %s; every code check is slowed to "
+        "one per %d s until %s",
+        guard.failures,
+        guard.window_start.isoformat() if guard.window_start else "-",
+        SLOW_INTERVAL.total_seconds(),
+        guard.slow_until.isoformat(),
+    )
+    return GuessingAlert(
+        failures=guard.failures,
+        since=guard.window_start or now,
+        slow_until=guard.slow_until,
+        raised_at=now,
+    )
+
+
+def alert_recipients(session: Session) -> list[Staff]:
+    """Who is told when codes are being guessed: active administrators linked to LINE."""
+    return list(
+        session.scalars(
+            select(Staff)
+            .where(Staff.role == Role.ADMIN, Staff.active.is_(True))
+            .where(Staff.line_user_id.is_not(None))
+            .order_by(Staff.id)
+        )
+    )
+
+
+def _borrower_refusal(session: Session, line_user_id: str, borrower: Borrower) -> LinkResult | None:
     if borrower.line_user_id == line_user_id:
         return LinkResult(LinkStatus.ALREADY_LINKED, PURPOSE_BORROWER, borrower=borrower)
     other = session.scalar(select(Borrower).where(Borrower.line_user_id == line_user_id))
     if other is not None:
         return LinkResult(LinkStatus.USER_TAKEN, PURPOSE_BORROWER, borrower=other)
-    before = {"line_user_id": borrower.line_user_id, "line_reachable": borrower.line_reachable}
+    return None
+
+
+def _staff_refusal(session: Session, line_user_id: str, staff: Staff) -> LinkResult | None:
+    if staff.line_user_id == line_user_id:
+        return LinkResult(LinkStatus.ALREADY_LINKED, PURPOSE_STAFF, staff=staff)
+    other = session.scalar(select(Staff).where(Staff.line_user_id == line_user_id))
+    if other is not None:
+        return LinkResult(LinkStatus.USER_TAKEN, PURPOSE_STAFF, staff=other)
+    return None
+
+
+def _link_borrower(session: Session, line_user_id: str, borrower: Borrower) -> LinkResult:
+    previous, previous_locale = borrower.line_user_id, borrower.locale
+    before = {"line_user_id": previous, "line_reachable": borrower.line_reachable}
     borrower.line_user_id, borrower.line_reachable = line_user_id, True
     chosen = preferred_locale(session, line_user_id)
     if chosen:
@@ -218,16 +372,18 @@ def _link_borrower(session: Session, line_user_id: str, borrower: Borrower) -> L
     actor = Actor(f"line:{line_user_id}", Source.LINE)
     after = {"line_user_id": line_user_id, "line_reachable": True}
     audit(session, actor, "link", "borrower", borrower.id, before=before, after=after)
-    return LinkResult(LinkStatus.LINKED, PURPOSE_BORROWER, borrower=borrower)
+    return LinkResult(
+        LinkStatus.LINKED,
+        PURPOSE_BORROWER,
+        borrower=borrower,
+        replaced_line_user_id=previous,
+        replaced_locale=previous_locale,
+    )
 
 
 def _link_staff(session: Session, line_user_id: str, staff: Staff) -> LinkResult:
-    if staff.line_user_id == line_user_id:
-        return LinkResult(LinkStatus.ALREADY_LINKED, PURPOSE_STAFF, staff=staff)
-    other = session.scalar(select(Staff).where(Staff.line_user_id == line_user_id))
-    if other is not None:
-        return LinkResult(LinkStatus.USER_TAKEN, PURPOSE_STAFF, staff=other)
-    before = {"line_user_id": staff.line_user_id}
+    previous, previous_locale = staff.line_user_id, staff.locale
+    before = {"line_user_id": previous}
     staff.line_user_id = line_user_id
     chosen = preferred_locale(session, line_user_id)
     if chosen:
@@ -242,7 +398,13 @@ def _link_staff(session: Session, line_user_id: str, staff: Staff) -> LinkResult
         before=before,
         after={"line_user_id": line_user_id},
     )
-    return LinkResult(LinkStatus.LINKED, PURPOSE_STAFF, staff=staff)
+    return LinkResult(
+        LinkStatus.LINKED,
+        PURPOSE_STAFF,
+        staff=staff,
+        replaced_line_user_id=previous,
+        replaced_locale=previous_locale,
+    )
 
 
 def unlink_borrower(session: Session, actor: Actor, borrower: Borrower) -> bool:

@@ -14,6 +14,13 @@ from bot.runtime import Runtime
 from models.errors import DomainError
 
 
+class Refusal(click.ClickException):
+    """A known error: its line alone on stderr, without click's English "Error:" before it."""
+
+    def show(self, file=None) -> None:
+        click.echo(self.format_message(), err=True)
+
+
 class FundbotGroup(click.Group):
     """Turns known errors into one clear line on stderr instead of a traceback."""
 
@@ -21,15 +28,15 @@ class FundbotGroup(click.Group):
         try:
             return super().invoke(ctx)
         except ConfigError as exc:
-            raise click.ClickException(str(exc)) from None
+            raise Refusal(str(exc)) from None
         except UserError as exc:
-            raise click.ClickException(str(exc)) from None
+            raise Refusal(str(exc)) from None
         except DomainError as exc:
-            raise click.ClickException(explain(exc)) from None
+            raise Refusal(explain(exc)) from None
         except OperationalError as exc:
             detail = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
             message = _("Cannot use the database: %(detail)s", detail=detail)
-            raise click.ClickException(message) from None
+            raise Refusal(message) from None
 
 
 @click.group(cls=FundbotGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -12,6 +12,7 @@ from sqlalchemy.engine import make_url
 from bot.cli import pass_runtime, runtime_of
 from bot.cli.arrears import CLASS_LABELS
 from bot.cli.params import DATE
+from bot.cli.serve import open_listener, serve
 from bot.demo.geography import PROVINCE
 from bot.demo.seed import (
     SeedReport,
@@ -58,7 +59,9 @@ def seed_demo_command(lazy, borrowers: int, seed: int, today: date | None) -> No
 
 @click.command("demo")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=5000, show_default=True, type=int, help="TCP port.")
+@click.option(
+    "--port", default=5000, show_default=True, type=click.IntRange(1, 65535), help="TCP port."
+)
 @click.option(
     "--borrowers",
     default=DEFAULT_BORROWERS,
@@ -71,6 +74,22 @@ def seed_demo_command(lazy, borrowers: int, seed: int, today: date | None) -> No
 def demo_command(lazy, host: str, port: int, borrowers: int, no_serve: bool) -> None:
     """Create the database, load the demo province if it is empty, and start the app."""
     runtime = runtime_of(lazy)
+    # The address is checked first: a taken port is said before a long load, not after.
+    listener = None if no_serve else open_listener(runtime, host, port)
+    try:
+        lines = prepare_demo(runtime, borrowers)
+        for line in lines:
+            click.echo(line)
+    except BaseException:
+        if listener is not None:
+            listener.close()
+        raise
+    if listener is not None:
+        serve(runtime, host, port, listener=listener)
+
+
+def prepare_demo(runtime: Runtime, borrowers: int) -> list[str]:
+    """Migrate, load the demo province into an empty database; what to tell the user."""
     migrate.upgrade(runtime.db.engine)
     today = datetime.now(runtime.settings.timezone).date()
     with runtime.db.session() as session:
@@ -88,17 +107,7 @@ def demo_command(lazy, host: str, port: int, borrowers: int, no_serve: bool) -> 
             *class_lines(classes, today),
             _("Database: %(where)s", where=database_location(runtime)),
         ]
-    for line in lines:
-        click.echo(line)
-    if no_serve:
-        return
-    from bot.cli import serve as serve_module
-
-    serve = getattr(serve_module, "serve", None)
-    if serve is None:
-        click.echo(_("The web part of fundbot is not built yet: nothing more to start."))
-        return
-    serve(runtime, host, port)
+    return lines
 
 
 def load_demo(runtime: Runtime, *, borrowers: int, seed: int, today: date | None) -> SeedReport:

@@ -7,6 +7,9 @@ scheduler is its own process.
 
 from __future__ import annotations
 
+import errno
+import socket
+
 import click
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
@@ -15,6 +18,7 @@ from bot.cli import pass_runtime, runtime_of
 from bot.errors import UserError
 from bot.i18n import _
 from bot.runtime import Runtime
+from bot.simulator.access import is_loopback_address
 from models import migrate
 
 DEFAULT_PORT = 5000
@@ -22,15 +26,99 @@ LOCALHOST = "127.0.0.1"
 PUBLIC = "0.0.0.0"  # noqa: S104 - with LINE credentials the webhook must be reachable
 
 
-def serve(runtime: Runtime, host: str | None, port: int, workers: int = 1) -> None:
-    """Check the schema, say what is served where, then serve until interrupted."""
-    ensure_schema(runtime)
-    host = host or (PUBLIC if runtime.settings.line_configured else LOCALHOST)
-    for line in startup_lines(runtime, host, port):
-        click.echo(line)
+def serve(
+    runtime: Runtime,
+    host: str | None,
+    port: int,
+    workers: int = 1,
+    listener: socket.socket | None = None,
+) -> None:
+    """Check the address and the schema, say what is served where, then serve."""
+    host = host or default_host(runtime)
+    listener = listener or open_listener(runtime, host, port)
+    try:
+        ensure_schema(runtime)
+        for line in startup_lines(runtime, host, port):
+            click.echo(line)
+    except BaseException:
+        listener.close()
+        raise
     # Workers open their own connections; none may be shared across the fork.
     runtime.db.dispose()
-    _Server(runtime, host, port, workers).run()
+    _Server(runtime, listener, workers).run()
+
+
+def default_host(runtime: Runtime) -> str:
+    """All interfaces for the webhook; this machine only for the simulator."""
+    return PUBLIC if runtime.settings.line_configured else LOCALHOST
+
+
+def open_listener(runtime: Runtime, host: str, port: int) -> socket.socket:
+    """The server's socket, bound before anything is printed: a taken port is one clear line.
+
+    gunicorn is handed this very socket (fd://), so nothing can take the port in between.
+    """
+    if not runtime.settings.line_configured and not is_loopback_bind(host):
+        raise UserError(
+            _(
+                "Without LINE credentials fundbot serves the chat simulator, which lets anyone "
+                "act as any debtor, so it listens only on this computer (127.0.0.1, localhost "
+                "or ::1), not on %(host)s.",
+                host=host,
+            )
+        )
+    try:
+        return _bound(host, port)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise UserError(
+                _(
+                    "Port %(port)d is already in use on %(host)s: stop the program using it, "
+                    "or choose another port with --port, for example --port %(other)d.",
+                    port=port,
+                    host=host,
+                    other=_free_port_near(host, port),
+                )
+            ) from None
+        raise UserError(
+            _(
+                "Cannot listen on %(host)s port %(port)d (%(reason)s): choose another address "
+                "with --host or another port with --port.",
+                host=host,
+                port=port,
+                reason=exc.strerror or exc,
+            )
+        ) from None
+
+
+def is_loopback_bind(host: str) -> bool:
+    """True for an address only this machine can reach: localhost, 127.x.x.x, ::1."""
+    bare = host.strip("[]")
+    return bare.lower() == "localhost" or is_loopback_address(bare)
+
+
+def _bound(host: str, port: int) -> socket.socket:
+    bare = host.strip("[]")
+    family = socket.AF_INET6 if ":" in bare else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        # As gunicorn does: a port left in TIME_WAIT by the last run is free to reuse.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((bare, port))
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
+def _free_port_near(host: str, port: int) -> int:
+    for candidate in range(port + 1, min(port + 20, 65535) + 1):
+        try:
+            _bound(host, candidate).close()
+        except OSError:
+            continue
+        return candidate
+    return port + 1
 
 
 def ensure_schema(runtime: Runtime) -> None:
@@ -68,28 +156,22 @@ def startup_lines(runtime: Runtime, host: str, port: int) -> list[str]:
                 "followed by /callback."
             ),
         ]
-    lines = [_("No LINE credentials: the chat simulator is at %(url)s/simulator", url=base)]
-    if host != LOCALHOST and host != "localhost":
-        lines.append(
-            _(
-                "Warning: the simulator lets anyone act as any debtor; it is listening on "
-                "%(host)s.",
-                host=host,
-            )
-        )
-    return lines
+    return [_("No LINE credentials: the chat simulator is at %(url)s/simulator", url=base)]
 
 
 class _Server:
     """gunicorn, driven from code: gthread workers that each build their own app."""
 
-    def __init__(self, runtime: Runtime, host: str, port: int, workers: int) -> None:
+    def __init__(self, runtime: Runtime, listener: socket.socket, workers: int) -> None:
         from gunicorn.app.base import BaseApplication
+
+        # gunicorn takes the socket over and closes this descriptor itself.
+        fd = listener.detach()
 
         class Application(BaseApplication):
             def load_config(self) -> None:
                 options = {
-                    "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
+                    "bind": f"fd://{fd}",
                     "workers": workers,
                     "worker_class": "gthread",
                     "threads": 8,
@@ -121,9 +203,18 @@ class _Server:
 @click.option(
     "--host",
     default=None,
-    help="Address to listen on (default: 127.0.0.1 without LINE credentials, 0.0.0.0 with them).",
+    help=(
+        "Address to listen on (default: 127.0.0.1 without LINE credentials, 0.0.0.0 with "
+        "them; without them only a loopback address is allowed)."
+    ),
 )
-@click.option("--port", default=DEFAULT_PORT, show_default=True, type=int, help="TCP port.")
+@click.option(
+    "--port",
+    default=DEFAULT_PORT,
+    show_default=True,
+    type=click.IntRange(1, 65535),
+    help="TCP port.",
+)
 @click.option(
     "--workers",
     default=1,

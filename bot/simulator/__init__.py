@@ -1,7 +1,8 @@
 """The chat simulator at /simulator: act as any debtor, officer or group without LINE.
 
 It lets anyone act as anyone, so create_app registers it only while no LINE credentials
-are set (and `fundbot serve` then listens on localhost). What a person does on the page
+are set, `fundbot serve` then refuses any address but loopback, and every request must come
+from this machine and name it (bot/simulator/access.py). What a person does on the page
 becomes the webhook event LINE would send, handled by the same pipeline as /callback.
 """
 
@@ -13,16 +14,23 @@ from functools import wraps
 from flask import Blueprint, Flask, make_response, render_template, request
 
 from bot.i18n import LOCALES, _, normalize, use_locale
+from bot.simulator import access
 
 bp = Blueprint("simulator", __name__, url_prefix="/simulator")
+bp.before_request(access.guard)
 LANG_COOKIE = "fundbot_simulator_lang"
 LANGUAGES = (("th", "ไทย"), ("en", "English"))
 
 
-def init_app(app: Flask) -> None:
-    """Serve the simulator from `app` (only ever called without LINE credentials)."""
+def init_app(app: Flask, login_check: access.Check | None = None) -> None:
+    """Serve the simulator from `app` (only ever called without LINE credentials).
+
+    `login_check` is the seam for the dashboard's login: a callable run on every simulator
+    request after the loopback check, returning a response to refuse or None to let it in.
+    """
     from bot.simulator import api  # noqa: F401 - registers the JSON routes on bp
 
+    access.install(app, login_check)
     app.register_blueprint(bp)
 
 

@@ -241,3 +241,74 @@ def test_a_new_registration_code_replaces_the_old_one(db, cli, client, fake_line
         role=in_thai("administrator"),
         areas="สระบุรี/แก่งคอย",
     )
+
+
+def test_the_account_linked_before_is_told_when_another_takes_over(
+    db, cli, client, fake_line, loan
+):
+    with time_machine.travel(APRIL_15, tick=False):
+        say(client, fake_line, "Uold", last_line(cli("link-code", "W-001")))
+        say(client, fake_line, "Unew", last_line(cli("link-code", "W-001")))
+    assert borrower_of(db, loan).line_user_id == "Unew"
+    assert fake_line.texts_to("Uold")[-1] == in_thai(
+        "This LINE account is no longer linked to your loan: another LINE account was "
+        "linked with a new code on %(time)s. If that was not you, call your community "
+        "development officer at once.",
+        time="15 เม.ย. 2568 10:00",
+    )
+    # Nothing about the loan goes to the account that lost it.
+    assert "สมศรี" not in fake_line.texts_to("Uold")[-1]
+
+
+def test_guessing_from_many_accounts_slows_codes_and_tells_the_admins_once_an_hour(
+    db, session, cli, client, fake_line, loan, monkeypatch, caplog
+):
+    import models.linking
+
+    monkeypatch.setattr(models.linking, "GLOBAL_MAX_FAILURES", 3)
+    admin_code = last_line(
+        cli("officer", "add", "--name", "นภา", "--role", "admin", "--area", "แก่งคอย")
+    )
+    with time_machine.travel(APRIL_15, tick=False):
+        say(client, fake_line, "Uadmin", admin_code)
+        code = last_line(cli("link-code", "W-001"))
+        wrong = "ABC234" if code != "ABC234" else "ABC235"
+        for user in ("Ubot1", "Ubot2"):
+            assert say(client, fake_line, user, wrong) == in_thai(INVALID)
+        with caplog.at_level("WARNING", logger="models.linking"):
+            say(client, fake_line, "Ubot3", wrong)
+        assert "3 wrong codes" in caplog.text
+        slow = in_thai(
+            "Many wrong codes have been sent to me in the last hour, so I check codes slowly "
+            "for now. Please send your code again after %(time)s.",
+            time="15 เม.ย. 2568 10:02",
+        )
+        assert say(client, fake_line, "Udebtor", code) == slow
+    alert = in_thai(
+        "Someone may be guessing LINE link codes: %(count)d wrong codes from LINE users since "
+        "%(since)s. Until %(until)s the bot checks at most one code every %(minutes)d "
+        "minutes, for everyone, so people linking now may be asked to try again later.",
+        count=3,
+        since="15 เม.ย. 2568 10:00",
+        until="15 เม.ย. 2568 11:00",
+        minutes=2,
+    )
+    assert fake_line.texts_to("Uadmin")[1:] == [alert]
+    # Still guessing half an hour later: no second push within the hour.
+    with time_machine.travel(APRIL_15 + timedelta(minutes=30), tick=False):
+        say(client, fake_line, "Ubot4", wrong)
+    assert len(fake_line.texts_to("Uadmin")) == 2
+    # An hour after the first: told again, because it still lasts.
+    with time_machine.travel(APRIL_15 + timedelta(minutes=61), tick=False):
+        say(client, fake_line, "Ubot5", wrong)
+        assert len(fake_line.texts_to("Uadmin")) == 3
+        assert f"{5} " in fake_line.texts_to("Uadmin")[-1]  # wrong codes since 10:00
+        # The right code waits its turn, then links.
+        assert say(client, fake_line, "Udebtor", code) == in_thai(
+            "Many wrong codes have been sent to me in the last hour, so I check codes slowly "
+            "for now. Please send your code again after %(time)s.",
+            time="15 เม.ย. 2568 11:03",
+        )
+    with time_machine.travel(APRIL_15 + timedelta(minutes=64), tick=False):
+        say(client, fake_line, "Udebtor", code)
+    assert borrower_of(db, loan).line_user_id == "Udebtor"

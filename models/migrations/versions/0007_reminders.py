@@ -1,7 +1,7 @@
 """reminders: reminder_item, visit_task, outbox purpose and contact key, staff phone
 
 Revision ID: 0007
-Revises: 0002
+Revises: 0005
 Create Date: 2026-12-02
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
-down_revision = "0002"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
