@@ -7,8 +7,7 @@ Definitions (the LINE balance reply, the dashboard and `fundbot arrears` all use
   installments on its date and adds a new schedule effective that date. A contract with no
   installment in force on D (signed later) does not appear.
 - *Paid as of D* on an installment is the sum of its allocations with paid_on <= D; a
-  reversal is a negative allocation. The allocations are used, not installment.principal_paid,
-  so that past dates come out right. *Remaining* = principal + interest due − paid as of D;
+  reversal is a negative allocation. *Remaining* = principal + interest due − paid as of D;
   an installment is *fully paid* when nothing remains.
 - An installment is *overdue* once D is after its due date; on the due date itself it is
   due, not overdue. overdue_amount = the sum over in-force installments with due_date < D
@@ -26,6 +25,19 @@ Definitions (the LINE balance reply, the dashboard and `fundbot arrears` all use
 - next_due_date / next_due_amount: the oldest in-force installment not fully paid whose due
   date is D or later, and what remains on it (None and 0 when there is none).
 - A contract's area is its borrower's area (the village).
+
+Paid as of D is found one of two ways, with the same result:
+
+- the *current* path: installment.principal_paid / interest_paid (the sums of all its
+  allocations, maintained by models/ledger.py) less the allocations dated after D, found
+  through ix_allocation_paid_on. Only installments not settled as of D are summed; a settled
+  one adds nothing but its contract's presence. With no allocation after D (today, as a
+  rule) nothing is taken back and no allocation is read.
+- the *as-of* path: the allocations dated on or before D, summed.
+
+`choose_path` takes the current path unless more than MAX_LATER_ALLOCATIONS allocations are
+dated after D (a date far in the past), where summing up to D reads less. A query for one
+contract or borrower always takes the current path, reading only their allocations.
 
 Everything is computed set-based: one SQL statement for all contracts (or, scoped, for the
 chosen ones), grouped per contract and, for totals, per area or fund. Money is whole satang
