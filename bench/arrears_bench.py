@@ -4,9 +4,18 @@
 
 Builds the data with bench.generate (or reuses it when the database already holds that many
 contracts; --rebuild forces a new build), then times `contract_arrears` for the whole
-province and `area_arrears` per district on one as-of date, each run three times in a fresh
-session. Prints the rows returned, the best and the median wall-clock seconds, and the CPU
-seconds of this process (all of the work on SQLite; on PostgreSQL, only the client's share).
+province and `area_arrears` per district, each run three times in a fresh session, on both
+of the engine's paths:
+
+- "today": the day of the latest payment in the data (--today to choose another), as the
+  chat, reminders and dashboard ask it: the automatic choice (the current path, from the
+  installments' paid-so-far) against the full as-of path (summing allocations up to the day);
+- the as-of date (--as-of, default BENCH_AS_OF), before some of the payments: the automatic
+  choice (the current path taking back the later payments) against the full as-of path.
+
+Prints the rows returned, the best and the median wall-clock seconds, the CPU seconds of
+this process (all of the work on SQLite; on PostgreSQL, only the client's share), the
+as-of/automatic ratio of the best times, and whether both paths returned the same rows.
 PostgreSQL data goes to its own schema `bench`, so the test tables are left alone. Both
 engines hold the same data, so the totals printed for each must agree.
 """
@@ -22,11 +31,12 @@ import time
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 
 from bench.generate import BENCH_AS_OF, count_contracts, generate, prepare_schema
-from models.arrears import area_arrears, contract_arrears
+from models.arrears import AS_OF_PATH, AUTO, area_arrears, choose_path, contract_arrears
 from models.base import Database
+from models.payment import Allocation
 from models.types import AreaLevel
 
 DEFAULT_SQLITE = Path(tempfile.gettempdir()) / "fundbot-bench-arrears.sqlite3"
@@ -37,8 +47,11 @@ SCHEMA = "bench"
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark; returns the exit status."""
     args = _parser().parse_args(argv)
-    print(f"arrears benchmark: {args.contracts:,} contracts, as of {args.as_of.isoformat()}")
-    print(f"{'engine':<11}{'query':<34}{'rows':>9}{'best s':>9}{'median s':>10}{'cpu s':>8}")
+    print(f"arrears benchmark: {args.contracts:,} contracts")
+    print(
+        f"{'engine':<11}{'day':<11}{'query':<19}{'path':<16}{'rows':>8}{'best s':>8}"
+        f"{'median s':>10}{'cpu s':>7}{'ratio':>7}"
+    )
     failed = False
     if not args.no_sqlite:
         _bench("sqlite", Database(f"sqlite:///{args.sqlite}"), args)
@@ -58,6 +71,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--sqlite", type=Path, default=DEFAULT_SQLITE, help="database file")
     parser.add_argument("--postgres", default=DEFAULT_POSTGRES, help="database URL")
     parser.add_argument("--as-of", type=date.fromisoformat, default=BENCH_AS_OF)
+    parser.add_argument(
+        "--today", type=date.fromisoformat, help="default: the day of the latest payment"
+    )
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--rebuild", action="store_true", help="build the data again")
     parser.add_argument("--no-sqlite", action="store_true")
@@ -90,30 +106,57 @@ def _bench(engine: str, database: Database, args: argparse.Namespace) -> None:
         took = time.perf_counter() - began
         rows = ", ".join(f"{count:,} {table}" for table, count in counts.items())
         print(f"{engine:<11}built in {took:.1f} s: {rows}")
-    figures = _time(
-        database,
-        args.runs,
-        lambda session: contract_arrears(session, args.as_of, scope=None),
-    )
-    _report(engine, "contract_arrears (whole province)", figures)
-    contracts = figures[3]
-    figures = _time(
-        database,
-        args.runs,
-        lambda session: area_arrears(session, args.as_of, level=AreaLevel.DISTRICT),
-    )
-    _report(engine, "area_arrears (per district)", figures)
-    districts = figures[3]
-    outstanding = sum(c.outstanding_principal for c in contracts)
-    overdue = sum(c.overdue_amount for c in contracts)
-    agree = outstanding == sum(d.outstanding_principal for d in districts) and overdue == sum(
-        d.overdue_amount for d in districts
-    )
-    print(
-        f"{engine:<11}totals: outstanding {outstanding:,}, overdue {overdue:,} baht"
-        f" ({'districts agree' if agree else 'DISTRICTS DISAGREE'})"
-    )
+    today = args.today or _latest_payment_day(database)
+    for day in (today, args.as_of):
+        with database.sessions() as session:
+            automatic = choose_path(session, day)
+        contracts = _compare(
+            engine,
+            day,
+            "contract_arrears",
+            database,
+            args.runs,
+            lambda session, path, day=day: contract_arrears(session, day, scope=None, path=path),
+            automatic,
+        )
+        districts = _compare(
+            engine,
+            day,
+            "area_arrears/dist",
+            database,
+            args.runs,
+            lambda session, path, day=day: area_arrears(
+                session, day, level=AreaLevel.DISTRICT, path=path
+            ),
+            automatic,
+        )
+        outstanding = sum(c.outstanding_principal for c in contracts)
+        overdue = sum(c.overdue_amount for c in contracts)
+        agree = outstanding == sum(d.outstanding_principal for d in districts) and overdue == sum(
+            d.overdue_amount for d in districts
+        )
+        print(
+            f"{engine:<11}{day.isoformat():<11}totals: outstanding {outstanding:,}, overdue"
+            f" {overdue:,} baht ({'districts agree' if agree else 'DISTRICTS DISAGREE'})"
+        )
     database.dispose()
+
+
+def _latest_payment_day(database: Database) -> date:
+    """The day of the latest allocation: from then on, every payment has been made."""
+    with database.engine.connect() as connection:
+        return connection.scalar(select(func.max(Allocation.paid_on)))
+
+
+def _compare(engine, day, label, database, runs, query, automatic: str) -> list:
+    """Time `query` on the automatic path and on the full as-of path; print both and their
+    ratio; return the rows of the automatic path."""
+    fast = _time(database, runs, lambda session: query(session, AUTO))
+    full = _time(database, runs, lambda session: query(session, AS_OF_PATH))
+    same = "same rows" if fast[3] == full[3] else "ROWS DIFFER"
+    _report(engine, day, label, f"auto: {automatic}", fast, "")
+    _report(engine, day, label, "full as-of", full, f"{full[0] / fast[0]:.1f}x  {same}")
+    return fast[3]
 
 
 def _analyze(database: Database) -> None:
@@ -137,9 +180,12 @@ def _time(database: Database, runs: int, query) -> tuple[float, float, float, li
     return min(seconds), statistics.median(seconds), min(cpu), result
 
 
-def _report(engine: str, label: str, figures: tuple[float, float, float, list]) -> None:
+def _report(engine, day, label, path, figures, ratio: str) -> None:
     best, median, cpu, rows = figures
-    print(f"{engine:<11}{label:<34}{len(rows):>9,}{best:>9.2f}{median:>10.2f}{cpu:>8.2f}")
+    print(
+        f"{engine:<11}{day.isoformat():<11}{label:<19}{path:<16}{len(rows):>8,}{best:>8.2f}"
+        f"{median:>10.2f}{cpu:>7.2f}  {ratio}"
+    )
 
 
 if __name__ == "__main__":
