@@ -46,6 +46,12 @@ MESSAGES = {
     "contract_needs_installment": N_("A contract needs at least one installment"),
     "contract_not_found": N_("No contract numbered %(contract)s"),
     "contract_ambiguous": N_("Contract number %(contract)s exists in several funds: %(funds)s"),
+    "password_too_short": N_("A password needs at least %(minimum)d characters"),
+    "username_invalid": N_("%(username)s cannot be a username (1 to 64 characters, no spaces)"),
+    "username_taken": N_("The username %(username)s is already taken"),
+    "staff_has_login": N_("Staff %(staff_id)d already has a login"),
+    "area_not_found": N_("No area called %(path)s"),
+    "area_required": N_("Give at least one area"),
 }
 
 

@@ -14,6 +14,7 @@ from models.payment import Allocation, Payment
 from models.relief import ReliefMeasure
 from models.simulator import SimulatorMessage
 from models.staff import Staff, staff_area
+from models.staff_login import LoginThrottle, StaffLogin
 
 __all__ = [
     "Actor",
@@ -32,12 +33,14 @@ __all__ = [
     "LineGroupMember",
     "LinkAttempt",
     "LinkCode",
+    "LoginThrottle",
     "OutboxMessage",
     "Payment",
     "QuotaBlock",
     "ReliefMeasure",
     "SimulatorMessage",
     "Staff",
+    "StaffLogin",
     "audit",
     "staff_area",
 ]

@@ -71,9 +71,21 @@ def _register() -> None:
         seed,
         serve,
         translate,
+        users,
     )
 
-    for module in (db, importer, arrears, relief, seed, serve, identity, scheduler, translate):
+    for module in (
+        db,
+        importer,
+        arrears,
+        relief,
+        seed,
+        serve,
+        identity,
+        scheduler,
+        translate,
+        users,
+    ):
         module.register(main)
 
 
