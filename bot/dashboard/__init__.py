@@ -10,13 +10,8 @@ from datetime import timedelta
 
 from flask import Flask, has_request_context, request
 from flask.sessions import SecureCookieSessionInterface
-from flask_login import LoginManager
-from flask_wtf.csrf import CSRFProtect
 
-from bot.dashboard.blueprint import bp
-
-csrf = CSRFProtect()
-login_manager = LoginManager()
+from bot.dashboard.blueprint import bp, csrf, login_manager
 
 
 class _SessionInterface(SecureCookieSessionInterface):
@@ -48,5 +43,4 @@ def init_app(app: Flask) -> None:
     login_manager.login_view = "dashboard.login"
     login_manager.login_message = None
     login_manager.user_loader(auth.load_user)
-    bp.before_request(csrf.protect)
     app.register_blueprint(bp)

@@ -6,8 +6,8 @@ import logging
 from contextlib import AbstractContextManager
 
 from flask import Blueprint, current_app, g, make_response, render_template, request
-from flask_login import current_user
-from flask_wtf.csrf import CSRFError
+from flask_login import LoginManager, current_user
+from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
 from bot.i18n import LOCALES, _, format_date, format_money, normalize, use_locale
@@ -15,6 +15,8 @@ from bot.i18n import LOCALES, _, format_date, format_money, normalize, use_local
 log = logging.getLogger(__name__)
 
 bp = Blueprint("dashboard", __name__, url_prefix="/staff")
+csrf = CSRFProtect()
+login_manager = LoginManager()
 LANG_COOKIE = "fundbot_staff_lang"
 LANGUAGES = (("th", "ไทย"), ("en", "English"))
 # The only endpoints reachable without logging in.
@@ -35,9 +37,8 @@ def _require_login_and_language():
     language.__enter__()
     g.dashboard_language = language
     if request.endpoint not in PUBLIC_ENDPOINTS and not current_user.is_authenticated:
-        from bot.dashboard import login_manager
-
         return login_manager.unauthorized()
+    csrf.protect()  # every POST of the dashboard carries the form's token
     return None
 
 
