@@ -210,7 +210,7 @@ def collected(session: Session, scope: list[str], start: date, end: date) -> Dec
     reversed: counting both leaves nothing, as if the money never came.
     """
     total = session.scalar(
-        select(func.sum(Payment.amount))
+        select(func.sum(_raw(Payment.amount)))
         .join(Contract, Contract.id == Payment.contract_id)
         .join(Borrower, Borrower.id == Contract.borrower_id)
         .join(Area, Area.id == Borrower.area_id)
@@ -228,7 +228,8 @@ def areas_below(session: Session, scope: list[str], parent: str | None) -> list[
     if parent is None:
         query = select(Area).where(Area.level == AreaLevel.DISTRICT)
     else:
-        query = select(Area).join(Area.parent).where(Area.parent.has(path=parent))
+        parent_id = select(Area.id).where(Area.path == parent).scalar_subquery()
+        query = select(Area).where(Area.parent_id == parent_id)
     areas = session.scalars(query.order_by(Area.path)).all()
     return [a for a in areas if inside(a.path, scope) or any(inside(s, [a.path]) for s in scope)]
 

@@ -66,5 +66,9 @@ def log_in(client, username: str, password: str | None = None):
     token = csrf_token(client.get("/staff/login").text)
     return client.post(
         "/staff/login",
-        data={"csrf_token": token, "username": username, "password": password or PASSWORDS[username]},
+        data={
+            "csrf_token": token,
+            "username": username,
+            "password": password or PASSWORDS[username],
+        },
     )
