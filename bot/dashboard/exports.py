@@ -7,7 +7,7 @@ import io
 from datetime import date
 from urllib.parse import quote
 
-from flask import Response
+from flask import Response, g
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
@@ -60,15 +60,24 @@ def _line(row) -> list:
     return [
         row.borrower_name,
         row.contract_no,
-        fund_label(row.fund),
-        area_name(row.area),
+        _words(fund_label, row.fund),
+        _words(area_name, row.area),
         row.phone or "",
-        format_date(row.due_date),
+        _words(format_date, row.due_date),
         row.amount_due,
         row.amount_paid,
         row.remaining,
-        status_label(row.status),
+        _words(status_label, row.status),
     ]
+
+
+def _words(render, value):
+    """`render(value)`, remembered for the request: a month's rows repeat few values."""
+    memo = g.setdefault("export_words", {})
+    key = (render, value)
+    if key not in memo:
+        memo[key] = render(value)
+    return memo[key]
 
 
 def _attachment(stem: str, extension: str) -> dict[str, str]:
@@ -105,8 +114,9 @@ def paid_xlsx():
     sheet.append([text_cell(h, bold) for h in _headers()])
     for row in rows:
         values = _line(row)
-        sheet.append([text_cell(v) for v in values[:6]] + [money_cell(v) for v in values[6:9]]
-                     + [text_cell(values[9])])  # fmt: skip
+        # Plain values for text (made safe first): a styled cell per value costs far more.
+        sheet.append([safe_cell(v) for v in values[:6]] + [money_cell(v) for v in values[6:9]]
+                     + [safe_cell(values[9])])  # fmt: skip
     sheet.append(
         [
             text_cell(_("Total"), bold),

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from bot.i18n import _
+from functools import cache
+
+from bot.i18n import _, current_locale
 from handlers.texts import fund_label, role_label
 
 __all__ = ["bucket_label", "class_label", "fund_label", "role_label", "status_label"]
@@ -32,6 +34,12 @@ def bucket_label(code: str) -> str:
 
 def status_label(code: str) -> str:
     """How far an installment or a payment has got, in words."""
+    return _status_words(current_locale()).get(code, code)
+
+
+@cache
+def _status_words(_locale: str) -> dict[str, str]:
+    # Built once per language: an export asks for a word on every one of many rows.
     return {
         "paid": _("paid in full"),
         "partial": _("partly paid"),
@@ -54,4 +62,4 @@ def status_label(code: str) -> str:
         "web": _("web"),
         "cli": _("command line"),
         "system": _("system"),
-    }.get(code, code)
+    }
