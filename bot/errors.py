@@ -50,6 +50,12 @@ MESSAGES = {
     "policy_unknown_key": N_("%(file)s: unknown setting %(key)s"),
     "policy_bad_value": N_("%(file)s: %(key)s must be %(expected)s"),
     "group_text_discloses": N_("A group message may not show a debtor's %(what)s"),
+    "password_too_short": N_("A password needs at least %(minimum)d characters"),
+    "username_invalid": N_("%(username)s cannot be a username (1 to 64 characters, no spaces)"),
+    "username_taken": N_("The username %(username)s is already taken"),
+    "staff_has_login": N_("Staff %(staff_id)d already has a login"),
+    "area_not_found": N_("No area called %(path)s"),
+    "area_required": N_("Give at least one area"),
 }
 
 

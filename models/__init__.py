@@ -15,6 +15,7 @@ from models.relief import ReliefMeasure
 from models.reminders import ReminderItem, VisitTask
 from models.simulator import SimulatorMessage
 from models.staff import Staff, staff_area
+from models.staff_login import LoginThrottle, StaffLogin
 
 __all__ = [
     "Actor",
@@ -34,6 +35,7 @@ __all__ = [
     "LinkAttempt",
     "LinkCode",
     "LinkGuard",
+    "LoginThrottle",
     "OutboxMessage",
     "Payment",
     "QuotaBlock",
@@ -42,6 +44,7 @@ __all__ = [
     "SimulatorMessage",
     "Staff",
     "VisitTask",
+    "StaffLogin",
     "audit",
     "staff_area",
 ]

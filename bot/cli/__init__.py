@@ -79,6 +79,7 @@ def _register() -> None:
         seed,
         serve,
         translate,
+        users,
     )
 
     for module in (
@@ -92,6 +93,7 @@ def _register() -> None:
         scheduler,
         reminders,
         translate,
+        users,
     ):
         module.register(main)
 
