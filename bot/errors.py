@@ -46,6 +46,9 @@ MESSAGES = {
     "contract_needs_installment": N_("A contract needs at least one installment"),
     "contract_not_found": N_("No contract numbered %(contract)s"),
     "contract_ambiguous": N_("Contract number %(contract)s exists in several funds: %(funds)s"),
+    "database_folder_unusable": N_(
+        "Cannot create the folder %(path)s for the SQLite database (DATABASE_URL): %(reason)s"
+    ),
 }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 import click
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 
 from bot.config import ConfigError
 from bot.errors import UserError, explain
@@ -26,10 +26,41 @@ class FundbotGroup(click.Group):
             raise click.ClickException(str(exc)) from None
         except DomainError as exc:
             raise click.ClickException(explain(exc)) from None
-        except OperationalError as exc:
-            detail = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-            message = _("Cannot use the database: %(detail)s", detail=detail)
-            raise click.ClickException(message) from None
+        except DBAPIError as exc:
+            raise click.ClickException(database_problem(exc, _database_of(ctx))) from None
+        except OSError as exc:
+            if exc.filename is None:
+                raise
+            raise click.ClickException(file_problem(exc)) from None
+
+
+def database_problem(exc: DBAPIError, where: str | None) -> str:
+    """One line for an error the database driver raised, naming the database."""
+    lines = str(exc.orig if exc.orig is not None else exc).strip().splitlines()
+    detail = lines[0] if lines else exc.__class__.__name__
+    where = where or "DATABASE_URL"
+    if "file is not a database" in detail:
+        return _("%(path)s is not a SQLite database file (DATABASE_URL)", path=where)
+    # SQLite says "no such table"; PostgreSQL's SQLSTATE 42P01 is an undefined table.
+    if "no such table" in detail or getattr(exc.orig, "sqlstate", None) == "42P01":
+        return _(
+            "The database %(where)s has no fundbot tables: run `fundbot db upgrade` first",
+            where=where,
+        )
+    return _("Cannot use the database %(where)s: %(detail)s", where=where, detail=detail)
+
+
+def file_problem(exc: OSError) -> str:
+    """One line for a file that could not be read or written, naming it."""
+    reason = exc.strerror or exc.__class__.__name__
+    return _("Cannot use the file %(path)s: %(reason)s", path=exc.filename, reason=reason)
+
+
+def _database_of(ctx: click.Context) -> str | None:
+    """Where the runtime's database is, when the command got that far."""
+    lazy = ctx.find_object(LazyRuntime)
+    runtime = lazy.built if lazy is not None else None
+    return runtime.db.location if runtime is not None else None
 
 
 @click.group(cls=FundbotGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -44,6 +75,11 @@ class LazyRuntime:
 
     def __init__(self) -> None:
         self._runtime: Runtime | None = None
+
+    @property
+    def built(self) -> Runtime | None:
+        """The runtime if a command has built it, else None."""
+        return self._runtime
 
     def get(self) -> Runtime:
         """The runtime, built from the environment the first time."""
@@ -73,7 +109,8 @@ def _register() -> None:
         translate,
     )
 
-    for module in (db, importer, arrears, relief, seed, serve, identity, scheduler, translate):
+    modules = (db, importer, arrears, relief, seed, serve, identity, scheduler, translate)
+    for module in modules:
         module.register(main)
 
 
