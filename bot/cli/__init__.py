@@ -102,6 +102,7 @@ def _register() -> None:
         db,
         identity,
         importer,
+        payments,
         relief,
         scheduler,
         seed,
@@ -109,7 +110,7 @@ def _register() -> None:
         translate,
     )
 
-    modules = (db, importer, arrears, relief, seed, serve, identity, scheduler, translate)
+    modules = (db, importer, arrears, relief, payments, seed, serve, identity, scheduler, translate)
     for module in modules:
         module.register(main)
 
