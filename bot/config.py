@@ -30,6 +30,11 @@ LINE_API_DATA_DEFAULT = "https://api-data.line.me"
 class ConfigError(Exception):
     """A setting is missing or malformed; the message is one line for the operator."""
 
+    def __init__(self, message: str, locale: str = "en") -> None:
+        super().__init__(message)
+        # The language the message is in (English until FUNDBOT_LOCALE is known).
+        self.locale = locale
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -60,7 +65,11 @@ class Settings:
             environ = dict(os.environ)
         locale = _locale(environ.get("FUNDBOT_LOCALE", "th"))
         with use_locale(locale):
-            return cls._checked(environ, locale)
+            try:
+                return cls._checked(environ, locale)
+            except ConfigError as exc:
+                exc.locale = locale
+                raise
 
     @classmethod
     def _checked(cls, environ: dict[str, str], locale: str) -> Settings:

@@ -9,9 +9,23 @@ from sqlalchemy.exc import DBAPIError
 
 from bot.config import ConfigError
 from bot.errors import UserError, explain
-from bot.i18n import _
+from bot.i18n import _, current_locale, use_locale
 from bot.runtime import Runtime
 from models.errors import DomainError
+
+
+class CommandError(click.ClickException):
+    """A refused command: one line on stderr, "Error:" in the operator's language too."""
+
+    def __init__(self, message: str, locale: str | None = None) -> None:
+        super().__init__(message)
+        self.locale = locale
+
+    def show(self, file=None) -> None:
+        """Print the message after "Error:" in the language the message is in."""
+        with use_locale(self.locale or current_locale()):
+            line = _("Error: %(text)s", text=self.format_message())
+        click.echo(line, err=True, file=file)
 
 
 class FundbotGroup(click.Group):
@@ -21,17 +35,17 @@ class FundbotGroup(click.Group):
         try:
             return super().invoke(ctx)
         except ConfigError as exc:
-            raise click.ClickException(str(exc)) from None
+            raise CommandError(str(exc), exc.locale) from None
         except UserError as exc:
-            raise click.ClickException(str(exc)) from None
+            raise CommandError(str(exc)) from None
         except DomainError as exc:
-            raise click.ClickException(explain(exc)) from None
+            raise CommandError(explain(exc)) from None
         except DBAPIError as exc:
-            raise click.ClickException(database_problem(exc, _database_of(ctx))) from None
+            raise CommandError(database_problem(exc, _database_of(ctx))) from None
         except OSError as exc:
             if exc.filename is None:
                 raise
-            raise click.ClickException(file_problem(exc)) from None
+            raise CommandError(file_problem(exc)) from None
 
 
 def database_problem(exc: DBAPIError, where: str | None) -> str:

@@ -258,11 +258,13 @@ def test_empty_instance_secret_is_one_line(tmp_path, monkeypatch):
 
 def test_bad_locale_is_one_english_line(tmp_path):
     code, stderr = run_installed(_env(tmp_path, FUNDBOT_LOCALE="jp"), ["arrears"], tmp_path)
-    assert_one_line(code, stderr, "FUNDBOT_LOCALE", "'jp'")
+    assert_one_line(code, stderr, "Error: FUNDBOT_LOCALE", "'jp'")
 
 
 def test_config_errors_speak_the_configured_language(tmp_path, monkeypatch):
     env = _env(tmp_path, FUNDBOT_TIMEZONE="Mars/Olympus", FUNDBOT_LOCALE="th")
     code, stderr = run_in_process(env, ["arrears"], tmp_path, monkeypatch)
     assert_one_line(code, stderr, "FUNDBOT_TIMEZONE", "Mars/Olympus")
-    assert "เขตเวลา" in stderr
+    assert stderr.startswith("ข้อผิดพลาด: ") and "เขตเวลา" in stderr
+    english = run_in_process({**env, "FUNDBOT_LOCALE": "en"}, ["arrears"], tmp_path, monkeypatch)
+    assert english[1].startswith("Error: FUNDBOT_TIMEZONE is not a known time zone")
