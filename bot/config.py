@@ -126,7 +126,7 @@ def _instance_folder(value: str | None) -> Path:
             _(
                 "FUNDBOT_INSTANCE_PATH %(path)s cannot be written: %(reason)s",
                 path=path,
-                reason=_os_reason(exc),
+                reason=os_reason(exc),
             )
         ) from None
     return path
@@ -179,7 +179,7 @@ def _sqlite_folder(url: URL) -> None:
         reason = (
             _("%(file)s is a file, not a folder", file=blocker)
             if blocker is not None
-            else _os_reason(exc)
+            else os_reason(exc)
         )
         raise ConfigError(
             _(
@@ -200,7 +200,7 @@ def _shown(url: URL) -> str:
     return url.render_as_string(hide_password=True)
 
 
-def _os_reason(exc: OSError) -> str:
+def os_reason(exc: OSError) -> str:
     """What the operating system said, in words for the operator."""
     reasons = {
         errno.EACCES: _("permission denied"),
@@ -266,7 +266,7 @@ def _instance_secret(instance: Path) -> str:
             _(
                 "Cannot read or write the instance secret %(path)s (%(reason)s)",
                 path=path,
-                reason=_os_reason(exc),
+                reason=os_reason(exc),
             )
         ) from None
     return key

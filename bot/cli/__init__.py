@@ -7,7 +7,7 @@ import sys
 import click
 from sqlalchemy.exc import DBAPIError
 
-from bot.config import ConfigError
+from bot.config import ConfigError, os_reason
 from bot.errors import UserError, explain
 from bot.i18n import _, current_locale, use_locale
 from bot.runtime import Runtime
@@ -66,8 +66,7 @@ def database_problem(exc: DBAPIError, where: str | None) -> str:
 
 def file_problem(exc: OSError) -> str:
     """One line for a file that could not be read or written, naming it."""
-    reason = exc.strerror or exc.__class__.__name__
-    return _("Cannot use the file %(path)s: %(reason)s", path=exc.filename, reason=reason)
+    return _("Cannot use the file %(path)s: %(reason)s", path=exc.filename, reason=os_reason(exc))
 
 
 def _database_of(ctx: click.Context) -> str | None:
