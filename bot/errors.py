@@ -56,6 +56,9 @@ MESSAGES = {
     "staff_has_login": N_("Staff %(staff_id)d already has a login"),
     "area_not_found": N_("No area called %(path)s"),
     "area_required": N_("Give at least one area"),
+    "database_folder_unusable": N_(
+        "Cannot create the folder %(path)s for the SQLite database (DATABASE_URL): %(reason)s"
+    ),
 }
 
 

@@ -5,14 +5,20 @@ from __future__ import annotations
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import BigInteger, DateTime, Integer, MetaData, create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from models.errors import DomainError
+
 SATANG = Decimal("0.01")
+
+# The engines fundbot is built and tested for, as SQLAlchemy URL driver names.
+SUPPORTED_DATABASES = frozenset({"sqlite", "sqlite+pysqlite", "postgresql+psycopg"})
 
 # Stable constraint names, so Alembic migrations are the same on SQLite and PostgreSQL.
 NAMING = {
@@ -116,6 +122,14 @@ class Database:
         """True for the embedded default database."""
         return self.engine.dialect.name == "sqlite"
 
+    @property
+    def location(self) -> str:
+        """Where the data is, for an operator: the SQLite file, or the URL without password."""
+        url = self.engine.url
+        if self.is_sqlite and url.database and url.database != ":memory:":
+            return str(Path(url.database).resolve())
+        return url.render_as_string(hide_password=True)
+
     @contextmanager
     def session(self):
         """A session that commits on success and rolls back on error."""
@@ -140,13 +154,15 @@ def _make_engine(url: str, **options: Any) -> Engine:
 
 def _make_parent_folder(url: str) -> None:
     # The default database lives in the instance folder, which may not exist yet.
-    from pathlib import Path
-
-    from sqlalchemy.engine import make_url
-
     database = make_url(url).database
     if database and database != ":memory:" and not database.startswith("file:"):
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+        folder = Path(database).parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise DomainError(
+                "database_folder_unusable", path=str(folder), reason=exc.strerror or ""
+            ) from None
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -5,20 +5,27 @@ from __future__ import annotations
 import sys
 
 import click
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 
-from bot.config import ConfigError
+from bot.config import ConfigError, os_reason
 from bot.errors import UserError, explain
-from bot.i18n import _
+from bot.i18n import _, current_locale, use_locale
 from bot.runtime import Runtime
 from models.errors import DomainError
 
 
-class Refusal(click.ClickException):
-    """A known error: its line alone on stderr, without click's English "Error:" before it."""
+class CommandError(click.ClickException):
+    """A refused command: one line on stderr, "Error:" in the operator's language too."""
+
+    def __init__(self, message: str, locale: str | None = None) -> None:
+        super().__init__(message)
+        self.locale = locale
 
     def show(self, file=None) -> None:
-        click.echo(self.format_message(), err=True)
+        """Print the message after "Error:" in the language the message is in."""
+        with use_locale(self.locale or current_locale()):
+            line = _("Error: %(text)s", text=self.format_message())
+        click.echo(line, err=True, file=file)
 
 
 class FundbotGroup(click.Group):
@@ -28,15 +35,45 @@ class FundbotGroup(click.Group):
         try:
             return super().invoke(ctx)
         except ConfigError as exc:
-            raise Refusal(str(exc)) from None
+            raise CommandError(str(exc), exc.locale) from None
         except UserError as exc:
-            raise Refusal(str(exc)) from None
+            raise CommandError(str(exc)) from None
         except DomainError as exc:
-            raise Refusal(explain(exc)) from None
-        except OperationalError as exc:
-            detail = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-            message = _("Cannot use the database: %(detail)s", detail=detail)
-            raise Refusal(message) from None
+            raise CommandError(explain(exc)) from None
+        except DBAPIError as exc:
+            raise CommandError(database_problem(exc, _database_of(ctx))) from None
+        except OSError as exc:
+            if exc.filename is None:
+                raise
+            raise CommandError(file_problem(exc)) from None
+
+
+def database_problem(exc: DBAPIError, where: str | None) -> str:
+    """One line for an error the database driver raised, naming the database."""
+    lines = str(exc.orig if exc.orig is not None else exc).strip().splitlines()
+    detail = lines[0] if lines else exc.__class__.__name__
+    where = where or "DATABASE_URL"
+    if "file is not a database" in detail:
+        return _("%(path)s is not a SQLite database file (DATABASE_URL)", path=where)
+    # SQLite says "no such table"; PostgreSQL's SQLSTATE 42P01 is an undefined table.
+    if "no such table" in detail or getattr(exc.orig, "sqlstate", None) == "42P01":
+        return _(
+            "The database %(where)s has no fundbot tables: run `fundbot db upgrade` first",
+            where=where,
+        )
+    return _("Cannot use the database %(where)s: %(detail)s", where=where, detail=detail)
+
+
+def file_problem(exc: OSError) -> str:
+    """One line for a file that could not be read or written, naming it."""
+    return _("Cannot use the file %(path)s: %(reason)s", path=exc.filename, reason=os_reason(exc))
+
+
+def _database_of(ctx: click.Context) -> str | None:
+    """Where the runtime's database is, when the command got that far."""
+    lazy = ctx.find_object(LazyRuntime)
+    runtime = lazy.built if lazy is not None else None
+    return runtime.db.location if runtime is not None else None
 
 
 @click.group(cls=FundbotGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -51,6 +88,11 @@ class LazyRuntime:
 
     def __init__(self) -> None:
         self._runtime: Runtime | None = None
+
+    @property
+    def built(self) -> Runtime | None:
+        """The runtime if a command has built it, else None."""
+        return self._runtime
 
     def get(self) -> Runtime:
         """The runtime, built from the environment the first time."""
@@ -73,6 +115,7 @@ def _register() -> None:
         db,
         identity,
         importer,
+        payments,
         relief,
         reminders,
         scheduler,
@@ -82,19 +125,21 @@ def _register() -> None:
         users,
     )
 
-    for module in (
+    modules = (
         db,
         importer,
         arrears,
         relief,
+        payments,
         seed,
         serve,
         identity,
         scheduler,
         reminders,
-        translate,
         users,
-    ):
+        translate,
+    )
+    for module in modules:
         module.register(main)
 
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import click
+from alembic.script import ScriptDirectory
 
 from bot.cli import pass_runtime, runtime_of
+from bot.errors import UserError
 from bot.i18n import _
+from bot.runtime import Runtime
 from models import migrate
 
 
@@ -29,6 +32,26 @@ def upgrade(lazy, revision: str) -> None:
 def current(lazy) -> None:
     """Print the schema revision of the database."""
     click.echo(migrate.current(runtime_of(lazy).db.engine) or "-")
+
+
+def require_current_schema(runtime: Runtime) -> None:
+    """Refuse, in one line, a database that is unreadable or not at the latest revision.
+
+    For long-running commands, which would otherwise start and then fail on every job.
+    """
+    engine = runtime.db.engine
+    head = ScriptDirectory.from_config(migrate.alembic_config(engine)).get_current_head()
+    current = migrate.current(engine)
+    if current != head:
+        raise UserError(
+            _(
+                "The database %(where)s is at schema revision %(current)s, not %(head)s: "
+                "run `fundbot db upgrade` first",
+                where=runtime.db.location,
+                current=current or "-",
+                head=head,
+            )
+        )
 
 
 def register(main: click.Group) -> None:

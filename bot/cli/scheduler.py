@@ -8,6 +8,7 @@ import time
 import click
 
 from bot.cli import pass_runtime, runtime_of
+from bot.cli.db import require_current_schema
 from bot.errors import UserError
 from bot.i18n import _
 from bot.inbound import process_pending
@@ -22,6 +23,7 @@ def scheduler_command(lazy, wait: bool) -> None:
     from scheduler.process import build_scheduler
 
     runtime = runtime_of(lazy)
+    require_current_schema(runtime)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     lock = LeaderLock(runtime.db, runtime.settings.instance_path)
     while not lock.acquire():

@@ -46,7 +46,7 @@ def test_an_unknown_area_is_one_line(db, session, cli):
     result = cli("link-code", "1/2565", "--area", "ไม่มี/ที่นี่")
 
     assert result.exit_code == 1
-    assert result.stderr.strip() == "ไม่พบพื้นที่: ไม่มี/ที่นี่"
+    assert result.stderr.strip() == "ข้อผิดพลาด: ไม่พบพื้นที่: ไม่มี/ที่นี่"
 
 
 def test_a_number_typed_without_its_space_is_found(db, session, cli):

@@ -118,7 +118,7 @@ def test_serve_refuses_to_expose_the_simulator_on_another_address(cli):
     result = cli("serve", "--host", "0.0.0.0")
     assert result.exit_code != 0
     [line] = result.output.strip().splitlines()
-    assert line == (
+    assert line == in_thai("Error: %(text)s", text="") + (
         in_thai(
             "Without LINE credentials fundbot serves the chat simulator, which lets anyone "
             "act as any debtor, so it listens only on this computer (127.0.0.1, localhost "
@@ -142,7 +142,9 @@ def test_a_port_in_use_is_one_line_naming_port_before_anything_else(db, cli, tak
     assert result.exit_code != 0
     [line] = result.output.strip().splitlines()
     assert "--port" in line and "http://" not in line
-    expected = in_thai(IN_USE, port=taken_port, host="127.0.0.1", other=taken_port + 1)
+    expected = in_thai("Error: %(text)s", text="") + in_thai(
+        IN_USE, port=taken_port, host="127.0.0.1", other=taken_port + 1
+    )
     prefix, _, suffix = expected.partition(str(taken_port + 1))
     # The suggested port is the next free one; the rest is word for word.
     assert line.startswith(prefix) and line.endswith(suffix)

@@ -34,7 +34,7 @@ def test_postgres_urls_get_the_psycopg_driver(tmp_path):
 @pytest.mark.parametrize(
     ("name", "value", "words"),
     [
-        ("FUNDBOT_TIMEZONE", "Mars/Olympus", "time zone"),
+        ("FUNDBOT_TIMEZONE", "Mars/Olympus", "FUNDBOT_TIMEZONE"),
         ("FUNDBOT_LOCALE", "jp", "FUNDBOT_LOCALE"),
         ("DATABASE_URL", "not a url", "DATABASE_URL"),
         ("LINE_API_BASE_URL", "api.line.me", "LINE_API_BASE_URL"),

@@ -71,12 +71,12 @@ def test_use_locale_restores_the_previous_language():
 
 
 def test_thai_catalog_translates_strings():
-    msgid = "Cannot use the database: %(detail)s"
+    msgid = "Cannot use the database %(where)s: %(detail)s"
     with use_locale("th"):
-        thai = _(msgid, detail="x")
+        thai = _(msgid, where="db", detail="x")
     with use_locale("en"):
-        english = _(msgid, detail="x")
-    assert english == "Cannot use the database: x"
+        english = _(msgid, where="db", detail="x")
+    assert english == "Cannot use the database db: x"
     assert thai != english and "x" in thai
 
 
