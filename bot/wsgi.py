@@ -25,7 +25,13 @@ def build_app():
                 "on localhost)."
             )
         )
-    return create_app(runtime)
+    from bot.handler_pool import start_pool
+
+    app = create_app(runtime)
+    # Each worker handles stored events on its own bounded pool of threads, never on the
+    # threads that answer LINE.
+    start_pool(app)
+    return app
 
 
 app = build_app()
