@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from functools import cache
 
-from sqlalchemy import and_, bindparam, or_, select, update
+from sqlalchemy import and_, bindparam, func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -312,37 +312,34 @@ _CLAIM = (
 _FINISH = update(_TABLE).where(_TABLE.c.id == bindparam("event_id"))
 
 
+# The advisory-lock class of "a handler holds this user's events" (two-key form: its own space).
+USER_LOCK_CLASS = 7
+
+
 @cache
 def _claim_next_statement(dialect: str):
-    """Take the oldest pending event whose user has nothing earlier pending or in hand.
+    """Take the oldest pending event whose user nobody else is handling.
 
-    On PostgreSQL the candidate is locked with SKIP LOCKED, so handlers in many processes
-    never wait on each other; an event another transaction holds still reads as pending to
-    the NOT EXISTS, which keeps that user's later events back until it is done. SQLite has
-    one writer at a time, so the single UPDATE is enough.
+    PostgreSQL: the handler takes the user's advisory lock for its transaction, and the row
+    with SKIP LOCKED, so handlers in many processes never wait on each other and never hold
+    two events of one user at once; as candidates come oldest first, a user's events are
+    handled in order. SQLite has one writer at a time: a handler claims only once the last
+    one committed, so the oldest pending event is always next in line.
     """
-    earlier = _TABLE.alias("earlier")
     candidate = _TABLE.alias("candidate")
-    blocked = (
-        select(earlier.c.id)
-        .where(
-            earlier.c.user_id == candidate.c.user_id,
-            earlier.c.state.in_((PENDING, PROCESSING)),
-            or_(
-                earlier.c.timestamp < candidate.c.timestamp,
-                and_(earlier.c.timestamp == candidate.c.timestamp, earlier.c.id < candidate.c.id),
-            ),
-        )
-        .exists()
-    )
     pick = (
         select(candidate.c.id)
-        .where(candidate.c.state == PENDING, ~blocked)
+        .where(candidate.c.state == PENDING)
         .order_by(candidate.c.timestamp, candidate.c.id)
         .limit(1)
     )
     if dialect == "postgresql":
-        pick = pick.with_for_update(skip_locked=True, of=candidate)
+        user_lock = func.pg_try_advisory_xact_lock(
+            literal(USER_LOCK_CLASS), func.hashtext(candidate.c.user_id)
+        )
+        pick = pick.where(or_(candidate.c.user_id.is_(None), user_lock)).with_for_update(
+            skip_locked=True, of=candidate
+        )
     return (
         update(_TABLE)
         .where(_TABLE.c.id == pick.scalar_subquery(), _TABLE.c.state == PENDING)

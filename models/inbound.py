@@ -28,7 +28,7 @@ class InboundEvent(Base):
         UniqueConstraint("webhook_event_id"),
         Index("ix_inbound_event_state_received", "state", "received_at"),
         # The handler pool takes pending events oldest first.
-        Index("ix_inbound_event_state_timestamp", "state", "timestamp"),
+        Index("ix_inbound_event_state_timestamp", "state", "timestamp", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -19,7 +19,7 @@ def upgrade() -> None:
         batch.add_column(sa.Column("reply_token", sa.String(length=64), nullable=True))
         batch.add_column(sa.Column("reply_token_fresh_until", sa.DateTime(timezone=True), nullable=True))
     with op.batch_alter_table("inbound_event") as batch:
-        batch.create_index("ix_inbound_event_state_timestamp", ["state", "timestamp"])
+        batch.create_index("ix_inbound_event_state_timestamp", ["state", "timestamp", "id"])
 
 
 def downgrade() -> None:
