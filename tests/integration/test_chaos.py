@@ -58,8 +58,13 @@ def test_killed_handlers_lose_no_answer_and_send_none_twice(db, line_env, fake_l
     rng = random.Random(seed)
     fake_line.latency = 0.3  # LINE slow to answer: kills land while requests are in flight
     users = [f"U{seed:02x}{n:030x}" for n in range(BODIES * PER_BODY)]
+    # LINE's event times are real ones: a reply token's freshness is counted from them.
+    now_ms = int(time.time() * 1000)
     bodies = [
-        [routed(fake_line, text_event(user, "help")) for user in users[i : i + PER_BODY]]
+        [
+            routed(fake_line, text_event(user, "help", timestamp=now_ms + n))
+            for n, user in enumerate(users[i : i + PER_BODY])
+        ]
         for i in range(0, len(users), PER_BODY)
     ]
     worker = start_worker(line_env)

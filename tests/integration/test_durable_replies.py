@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import time_machine
@@ -14,6 +15,11 @@ from models.outbox import OutboxKind, OutboxMessage
 from tests.line_events import in_thai, routed, text_event
 
 USER = "U" + "a" * 32
+
+
+def now_ms() -> int:
+    """LINE's event time: now (the token's freshness is counted from it)."""
+    return int(time.time() * 1000)
 
 
 def outbox(runtime) -> list[OutboxMessage]:
@@ -32,7 +38,11 @@ def parts(app):
 
 def test_the_answer_is_written_with_the_event_and_sent_by_token(app, fake_line):
     runtime, messenger = parts(app)
-    ids = ingest(runtime.db, [routed(fake_line, text_event(USER, "help"))], received_at=utcnow())
+    ids = ingest(
+        runtime.db,
+        [routed(fake_line, text_event(USER, "help", timestamp=now_ms()))],
+        received_at=utcnow(),
+    )
     process(runtime, messenger, ids)
     [row] = outbox(runtime)
     assert (row.kind, row.status, row.cost) == (OutboxKind.REPLY, "sent", 0)
@@ -51,7 +61,11 @@ def _crash_before_recording(monkeypatch):
 
 def test_a_crash_before_the_reply_is_sent_loses_nothing(app, fake_line, monkeypatch):
     runtime, messenger = parts(app)
-    ids = ingest(runtime.db, [routed(fake_line, text_event(USER, "help"))], received_at=utcnow())
+    ids = ingest(
+        runtime.db,
+        [routed(fake_line, text_event(USER, "help", timestamp=now_ms()))],
+        received_at=utcnow(),
+    )
     _crash_before_sending(monkeypatch)
     process(runtime, messenger, ids)
     assert states(runtime) == [DONE] and fake_line.requests == []
@@ -65,7 +79,11 @@ def test_a_crash_before_the_reply_is_sent_loses_nothing(app, fake_line, monkeypa
 
 def test_a_crash_after_line_took_the_reply_sends_nothing_again(app, fake_line, monkeypatch):
     runtime, messenger = parts(app)
-    ids = ingest(runtime.db, [routed(fake_line, text_event(USER, "help"))], received_at=utcnow())
+    ids = ingest(
+        runtime.db,
+        [routed(fake_line, text_event(USER, "help", timestamp=now_ms()))],
+        received_at=utcnow(),
+    )
     _crash_before_recording(monkeypatch)
     process(runtime, messenger, ids)
     assert len(fake_line.replies()) == 1
@@ -81,7 +99,7 @@ def test_a_crash_after_line_took_the_reply_sends_nothing_again(app, fake_line, m
 
 def test_an_answer_left_until_its_token_expired_is_pushed_once(app, fake_line, monkeypatch):
     runtime, messenger = parts(app)
-    event = routed(fake_line, text_event(USER, "help"))
+    event = routed(fake_line, text_event(USER, "help", timestamp=now_ms()))
     ids = ingest(runtime.db, [event], received_at=utcnow())
     _crash_before_sending(monkeypatch)
     process(runtime, messenger, ids)
@@ -101,7 +119,7 @@ def test_an_answer_left_until_its_token_expired_is_pushed_once(app, fake_line, m
 
 def test_a_spent_token_falls_back_to_a_push_at_once(app, fake_line):
     runtime, messenger = parts(app)
-    event = routed(fake_line, text_event(USER, "help"))
+    event = routed(fake_line, text_event(USER, "help", timestamp=now_ms()))
     fake_line.expire_reply_token(event["replyToken"])
     process(runtime, messenger, ingest(runtime.db, [event], received_at=utcnow()))
     [push] = fake_line.pushes()
@@ -111,7 +129,7 @@ def test_a_spent_token_falls_back_to_a_push_at_once(app, fake_line):
 
 def test_line_down_keeps_the_answer_queued_until_it_is_back(app, fake_line):
     runtime, messenger = parts(app)
-    event = routed(fake_line, text_event(USER, "help"))
+    event = routed(fake_line, text_event(USER, "help", timestamp=now_ms()))
     fake_line.fail_next("/reply", 503, times=2)
     fake_line.fail_next("/push", 503)
     process(runtime, messenger, ingest(runtime.db, [event], received_at=utcnow()))
