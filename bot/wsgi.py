@@ -25,13 +25,8 @@ def build_app():
                 "on localhost)."
             )
         )
-    from bot.handler_pool import start_pool
-
-    app = create_app(runtime)
-    # Each worker handles stored events on its own bounded pool of threads, never on the
-    # threads that answer LINE.
-    start_pool(app)
-    return app
+    # The handler pool is started by gunicorn.conf.py (post_worker_init), in each worker.
+    return create_app(runtime)
 
 
 app = build_app()
