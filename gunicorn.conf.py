@@ -43,3 +43,13 @@ accesslog = os.environ.get("GUNICORN_ACCESSLOG") or None
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
 proc_name = "fundbot-web"
+
+
+def post_worker_init(worker):
+    """Start the worker's handler pool: stored webhook events are handled on its own bounded
+    threads (FUNDBOT_HANDLER_THREADS, default 2), never on the threads that answer LINE."""
+    app = worker.wsgi
+    if "fundbot" in getattr(app, "extensions", {}):
+        from bot.handler_pool import start_pool
+
+        start_pool(app)

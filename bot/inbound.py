@@ -1,28 +1,43 @@
 """The inbound pipeline: store webhook events once each, then handle them in timestamp order.
 
-`ingest` runs inside the webhook request (one short transaction); `process` runs after the
-200 has gone back to LINE. Storing first means a crash between the two loses nothing:
-`process_pending` picks up what was stored but never handled (the webhook calls it at most
-once a minute per worker, after its response; the scheduler may call it too).
+`ingest` runs inside the webhook request (one short transaction, each event checked on its
+own); handling runs on the handler pool (bot/handler_pool.py, `handle_next`), or in-process
+with `process` (the chat simulator, tests). Storing first means a crash between the two
+loses nothing: a stored event waits, pending, until a handler takes it. Each event is handled
+in one transaction that also writes its answer to the outbox, so an event is handled and
+answered, or neither; `process_pending` (the scheduler) gives up on an event that keeps
+killing its worker.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from functools import cache
 
-from sqlalchemy import and_, bindparam, or_, select, update
+from sqlalchemy import and_, bindparam, func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.errors import UserError, explain
 from bot.i18n import _, use_locale
+from bot.line.webhook_shape import check_event, storable
 from bot.runtime import Runtime
 from models.base import Database, utcnow
 from models.errors import DomainError
-from models.inbound import DONE, FAILED, IGNORED, PENDING, PROCESSING, InboundEvent, event_key
+from models.inbound import (
+    DONE,
+    FAILED,
+    IGNORED,
+    PENDING,
+    PROCESSING,
+    REJECTED,
+    InboundEvent,
+    event_key,
+)
 
 log = logging.getLogger(__name__)
 
@@ -34,21 +49,53 @@ KNOWN_SOURCES = {"user", "group", "room"}
 VERIFY_REPLY_TOKENS = {"0" * 32, "f" * 32}
 
 
-def ingest(db: Database, events: Iterable[dict], *, received_at: datetime) -> list[int]:
-    """Store new events (duplicates are skipped); the ids of the new rows, by event time."""
+def ingest(db: Database, events: Iterable[object], *, received_at: datetime) -> list[int]:
+    """Store new events, each checked on its own; the ids of the new rows to handle, by time.
+
+    An event that is not LINE's shape (bot/line/webhook_shape.py) is stored as `rejected`
+    with the reason and never handled; it never keeps the others out. Duplicates are skipped.
+    """
     rows = _rows(events, received_at)
     if not rows:
         return []
     statement = _insert_statement(db.engine.dialect.name)
-    new: list[tuple[int, int]] = []
-    with db.session() as session:
+    try:
+        new = _insert(db, statement, rows)
+    except SQLAlchemyError:
+        # Something the checks let through and the database refused: store each event in its
+        # own transaction, so the one bad event is the only one kept out.
+        log.exception("storing %d webhook events together failed: one by one", len(rows))
+        new = []
         for row in rows:
-            event_id = session.connection().execute(statement, row).scalar()
+            try:
+                new.extend(_insert(db, statement, [row]))
+            except SQLAlchemyError as exc:
+                reason = f"the database refused it: {exc.__class__.__name__}: {exc}"
+                _insert(db, statement, [_rejected_row(row["payload"], row, received_at, reason)])
+    return [event_id for _ts, event_id, state in sorted(new) if state == PENDING]
+
+
+def _insert(db: Database, statement, rows: list[dict]) -> list[tuple[int, int, str]]:
+    new = []
+    with db.session() as session:
+        connection = session.connection()
+        for row in rows:
+            event_id = connection.execute(statement, row).scalar()
             if event_id is not None:
-                new.append((row["timestamp"], event_id))
+                new.append((row["timestamp"], event_id, row["state"]))
             else:
                 log.info("duplicate webhook event %s skipped", row["webhook_event_id"])
-    return [event_id for _ts, event_id in sorted(new)]
+    return new
+
+
+def reject_body(db: Database, body: bytes, reason: str, *, received_at: datetime) -> None:
+    """Keep a signed body we could not read as events (it was JSON, but not LINE's shape)."""
+    text = body.decode("utf-8", "replace")[:20000]
+    event = {"body": text}
+    key = "sha256:" + hashlib.sha256(body).hexdigest()
+    row = _rejected_row(event, {"webhook_event_id": key}, received_at, reason)
+    _insert(db, _insert_statement(db.engine.dialect.name), [row])
+    log.warning("webhook body rejected: %s", reason)
 
 
 @cache
@@ -62,19 +109,51 @@ def _insert_statement(dialect: str):
     )
 
 
-def _rows(events: Iterable[dict], received_at: datetime) -> list[dict]:
+def _rows(events: Iterable[object], received_at: datetime) -> list[dict]:
     seen: set[str] = set()
     rows = []
     for event in events:
-        if not isinstance(event, dict):
-            log.warning("webhook event that is not an object ignored: %r", event)
-            continue
-        key = event_key(event)
+        reason = check_event(event)
+        if reason is None:
+            key = event_key(event)
+            row = _row(event, key, received_at)
+        else:
+            row = _rejected_row(event, {}, received_at, reason)
+            key = row["webhook_event_id"]
+            log.warning("webhook event %s rejected: %s", key, reason)
         if key in seen:
             continue
         seen.add(key)
-        rows.append(_row(event, key, received_at))
+        rows.append(row)
     return rows
+
+
+def _rejected_row(event: object, row: dict, received_at: datetime, reason: str) -> dict:
+    """A row that keeps a refused event, its reason, and nothing a database could refuse."""
+    kept = storable(event)
+    payload = kept if isinstance(kept, dict) else {"event": kept}
+    key = row.get("webhook_event_id")
+    if key is None:
+        given = event.get("webhookEventId") if isinstance(event, dict) else None
+        if isinstance(given, str) and given and storable(given) == given:
+            key = given[:80]
+        else:
+            key = event_key(payload)
+    return {
+        "webhook_event_id": key,
+        "event_type": str(payload.get("type") or "")[:40] if isinstance(payload, dict) else "",
+        "source_type": None,
+        "user_id": None,
+        "chat_id": None,
+        "timestamp": int(received_at.timestamp() * 1000),
+        "is_redelivery": False,
+        "payload": payload,
+        "received_at": received_at,
+        "state": REJECTED,
+        "attempts": 0,
+        "error": reason[:4000],
+        "processed_at": received_at,
+    }
 
 
 def _row(event: dict, key: str, received_at: datetime) -> dict:
@@ -97,6 +176,8 @@ def _row(event: dict, key: str, received_at: datetime) -> dict:
         "received_at": received_at,
         "state": PENDING,
         "attempts": 0,
+        "error": None,
+        "processed_at": None,
     }
 
 
@@ -105,15 +186,29 @@ def _short(value: object, length: int) -> str | None:
 
 
 def process(runtime: Runtime, messenger, ids: Iterable[int], *, router=None) -> int:
-    """Handle stored events in timestamp order, each in its own transaction.
+    """Handle stored events in timestamp order, each in its own transaction, and answer them.
 
-    Returns how many pushes the handlers queued (flush the outbox when there are any).
-    `router` defaults to every command family (handlers.router.default_router()).
+    Each event's answer is an outbox row written in the transaction that marks the event
+    handled, and sent right after it commits; by the time this returns the replies have
+    reached LINE (or wait in the outbox as pushes). Returns how many pushes the handlers
+    queued (flush the outbox when there are any). `router` defaults to every command family.
     """
     queued = 0
+    answers = Answers(messenger)
     for event_id in _in_time_order(runtime.db, list(ids)):
-        queued += _handle(runtime, messenger, event_id, router)
+        queued += _handle(runtime, messenger, event_id, router, answers)
+    answers.settle()
     return queued
+
+
+def handle_next(runtime: Runtime, messenger, answers: Answers, *, router=None) -> int | None:
+    """Take the oldest pending event nobody is handling and handle it (the handler pool's step).
+
+    An event waits while an earlier one of the same user is pending or being handled, so a
+    user's events are handled in order even with many handlers. Returns the pushes queued, or
+    None when there was nothing to take.
+    """
+    return _handle(runtime, messenger, None, router, answers)
 
 
 def process_pending(
@@ -122,9 +217,11 @@ def process_pending(
     """Handle events stored at least `older_than` ago and never finished; how many were taken.
 
     Each is counted as an attempt first, in a transaction of its own, so that an event that
-    kills its worker every time is given up after MAX_ATTEMPTS instead of looping forever.
+    kills its worker every time is given up after MAX_ATTEMPTS (and answered with an apology)
+    instead of looping forever.
     """
     now = utcnow()
+    answers = Answers(messenger)
     with runtime.db.session() as session:
         ids = list(
             session.scalars(
@@ -140,16 +237,41 @@ def process_pending(
                 .where(InboundEvent.id.in_(ids))
                 .values(attempts=InboundEvent.attempts + 1)
             )
-            worn_out = select(InboundEvent.id).where(
+            worn_out = select(InboundEvent.id, InboundEvent.payload).where(
                 InboundEvent.id.in_(ids), InboundEvent.attempts > MAX_ATTEMPTS
             )
-            for event_id in list(session.scalars(worn_out)):
+            for event_id, payload in list(session.execute(worn_out)):
                 _finish(session, event_id, FAILED, f"abandoned after {MAX_ATTEMPTS} attempts")
+                answers.add(_queue_apology(runtime, messenger, session, payload, None))
                 ids.remove(event_id)
+    answers.settle()
     if ids:
         process(runtime, messenger, ids)
-        messenger.flush(runtime.db)
+    messenger.flush(runtime.db)
     return len(ids)
+
+
+class Answers:
+    """Replies written to the outbox by handling transactions, sent once those commit.
+
+    `add` sends at once (the user is waiting); the rows LINE took are marked sent together
+    in `settle`. A process killed in between leaves them `sending`: once their short lease
+    runs out the dispatcher tries the token again, and LINE's "invalid reply token" for a
+    token that young means our earlier request got through (see bot/line/dispatcher.py).
+    """
+
+    def __init__(self, messenger) -> None:
+        self.messenger = messenger
+        self.sent: list[int] = []
+
+    def add(self, reply) -> None:
+        if reply is not None:
+            self.sent.extend(self.messenger.send_reply(reply))
+
+    def settle(self) -> None:
+        if self.sent:
+            self.messenger.mark_replies_sent(self.sent)
+            self.sent = []
 
 
 def _in_time_order(db: Database, ids: list[int]) -> list[int]:
@@ -177,29 +299,72 @@ def _claimable_if_claimed_before(lease_start):
 # per-event work of building them and computing their cache keys: Core on the table, as the
 # ORM adds nothing here.
 _TABLE = InboundEvent.__table__
+_TIME = _TABLE.c.claimed_at.type
 _CLAIM = (
     update(_TABLE)
     .where(
         _TABLE.c.id == bindparam("event_id"),
-        _claimable_if_claimed_before(bindparam("lease_start", type_=_TABLE.c.claimed_at.type)),
+        _claimable_if_claimed_before(bindparam("lease_start", type_=_TIME)),
     )
-    .values(state=PROCESSING, claimed_at=bindparam("now", type_=_TABLE.c.claimed_at.type))
-    .returning(_TABLE.c.payload)
+    .values(state=PROCESSING, claimed_at=bindparam("now", type_=_TIME))
+    .returning(_TABLE.c.id, _TABLE.c.payload)
 )
 _FINISH = update(_TABLE).where(_TABLE.c.id == bindparam("event_id"))
 
 
-def _claim(session, event_id: int, now: datetime) -> dict | None:
-    """Take the event inside the handling transaction: its payload, or None if taken.
+# The advisory-lock class of "a handler holds this user's events" (two-key form: its own space).
+USER_LOCK_CLASS = 7
+
+
+@cache
+def _claim_next_statement(dialect: str):
+    """Take the oldest pending event whose user nobody else is handling.
+
+    PostgreSQL: the handler takes the user's advisory lock for its transaction, and the row
+    with SKIP LOCKED, so handlers in many processes never wait on each other and never hold
+    two events of one user at once; as candidates come oldest first, a user's events are
+    handled in order. SQLite has one writer at a time: a handler claims only once the last
+    one committed, so the oldest pending event is always next in line.
+    """
+    candidate = _TABLE.alias("candidate")
+    pick = (
+        select(candidate.c.id)
+        .where(candidate.c.state == PENDING)
+        .order_by(candidate.c.timestamp, candidate.c.id)
+        .limit(1)
+    )
+    if dialect == "postgresql":
+        user_lock = func.pg_try_advisory_xact_lock(
+            literal(USER_LOCK_CLASS), func.hashtext(candidate.c.user_id)
+        )
+        pick = pick.where(or_(candidate.c.user_id.is_(None), user_lock)).with_for_update(
+            skip_locked=True, of=candidate
+        )
+    return (
+        update(_TABLE)
+        .where(_TABLE.c.id == pick.scalar_subquery(), _TABLE.c.state == PENDING)
+        .values(state=PROCESSING, claimed_at=bindparam("now", type_=_TIME))
+        .returning(_TABLE.c.id, _TABLE.c.payload)
+    )
+
+
+def _claim(session, event_id: int | None, now: datetime) -> tuple[int, dict] | None:
+    """Take the event (or the next one) inside the handling transaction; None if taken.
 
     The claim commits (or rolls back) with the handling itself: one write transaction per
-    event. A worker that dies mid-way leaves the event pending for process_pending.
+    event. A worker that dies mid-way leaves the event pending, for any handler to take.
     """
-    parameters = {"event_id": event_id, "now": now, "lease_start": now - CLAIM_LEASE}
-    return session.connection().execute(_CLAIM, parameters).scalar()
+    connection = session.connection()
+    if event_id is None:
+        statement = _claim_next_statement(connection.dialect.name)
+        row = connection.execute(statement, {"now": now}).first()
+    else:
+        parameters = {"event_id": event_id, "now": now, "lease_start": now - CLAIM_LEASE}
+        row = connection.execute(_CLAIM, parameters).first()
+    return (row[0], row[1]) if row is not None else None
 
 
-def _handle(runtime: Runtime, messenger, event_id: int, router) -> int:
+def _handle(runtime: Runtime, messenger, event_id: int | None, router, answers: Answers):
     from handlers.context import ChatContext
     from handlers.router import default_router
 
@@ -208,24 +373,27 @@ def _handle(runtime: Runtime, messenger, event_id: int, router) -> int:
     event: dict = {}
     try:
         with runtime.db.session() as session:
-            event = _claim(session, event_id, utcnow())
-            if event is None:
-                return 0
+            claimed = _claim(session, event_id, utcnow())
+            if claimed is None:
+                return 0 if event_id is not None else None
+            event_id, event = claimed
             ctx = ChatContext.build(session, runtime, messenger, event, now=utcnow())
             state = _dispatch(ctx, router or default_router())
+            # The answer is written in the transaction that marks the event handled: a
+            # crash after the commit cannot lose it, nor one before it send it.
+            ctx.send_replies()
             _finish(session, event_id, state)
-        ctx.send_replies()
+        answers.add(ctx.reply_row)
         return ctx.queued
     except (UserError, DomainError) as exc:
         # A refused action: nothing was changed; the message is for the user.
         with use_locale(ctx.locale if ctx is not None else runtime.settings.locale):
             message = explain(exc) if isinstance(exc, DomainError) else str(exc)
-        _mark_done_with(runtime.db, event_id, message)
-        _apologise(runtime, messenger, event, ctx, message=message)
+        _finish_with_apology(runtime, messenger, event_id, event, ctx, DONE, message, answers)
     except Exception as exc:  # noqa: BLE001 - one bad event must not stop the others
         log.exception("handling webhook event %s failed", event_id)
-        _mark_failed(runtime.db, event_id, exc)
-        _apologise(runtime, messenger, event, ctx)
+        error = f"{exc.__class__.__name__}: {exc}"
+        _finish_with_apology(runtime, messenger, event_id, event, ctx, FAILED, error, answers)
     finally:
         log.debug("event %s handled in %.1f ms", event_id, (time.perf_counter() - started) * 1000)
     return 0
@@ -253,36 +421,50 @@ def _finish(session, event_id: int, state: str, error: str | None = None) -> Non
     )
 
 
-def _mark_done_with(db: Database, event_id: int, note: str) -> None:
-    with db.session() as session:
-        _finish(session, event_id, DONE, note[:4000])
+def _finish_with_apology(
+    runtime: Runtime, messenger, event_id, event: dict, ctx, state: str, note: str, answers
+) -> None:
+    """Record how the event ended and, in the same transaction, the words the user gets.
 
-
-def _mark_failed(db: Database, event_id: int, exc: Exception) -> None:
-    try:
-        with db.session() as session:
-            _finish(session, event_id, FAILED, f"{exc.__class__.__name__}: {exc}"[:4000])
-    except Exception:  # noqa: BLE001 - the database itself may be what failed
-        log.exception("could not mark webhook event %s as failed", event_id)
-
-
-def _apologise(runtime: Runtime, messenger, event: dict, ctx, message: str | None = None) -> None:
-    """Tell the user something went wrong, in their language, never with the details."""
-    from bot.line import messages as line_messages
-
-    reply_token = event.get("replyToken")
-    target = ctx.reply_target if ctx is not None else None
-    if not reply_token or event.get("mode") == "standby":
+    A refused action (state done) tells the user why; a failure says only "Sorry, something
+    went wrong": never the details.
+    """
+    if not event_id:
         return
-    locale = ctx.locale if ctx is not None else runtime.settings.locale
+    message = note if state == DONE else None
     try:
-        with use_locale(locale):
-            body = message or _("Sorry, something went wrong. Please try again later.")
-        messenger.reply(
-            reply_token,
-            [line_messages.text(body)],
-            fallback_to=target,
-            dedupe_key=f"sorry:{event_key(event)}",
+        with runtime.db.session() as session:
+            # Nothing of the failed transaction was kept: take the event again (a handler
+            # elsewhere may have finished it meanwhile, then its answer stands).
+            parameters = {"event_id": event_id, "now": utcnow(), "lease_start": utcnow()}
+            if session.connection().execute(_CLAIM, parameters).first() is None:
+                return
+            _finish(session, event_id, state, note[:4000])
+            reply = _queue_apology(runtime, messenger, session, event, ctx, message)
+        answers.add(reply)
+    except Exception:  # noqa: BLE001 - the database itself may be what failed
+        log.exception("could not record the end of webhook event %s", event_id)
+
+
+def _queue_apology(runtime: Runtime, messenger, session, event: dict, ctx, message=None):
+    """Queue the words for a user whose event could not be handled, in `session`."""
+    from bot.line import messages as line_messages
+    from handlers.context import ChatContext
+
+    if ctx is None:
+        ctx = ChatContext(
+            session=session, runtime=runtime, messenger=messenger, event=event, now=utcnow()
         )
-    except Exception:  # noqa: BLE001 - nothing more we can do for this user now
-        log.exception("could not send the apology for event %s", event_key(event))
+        ctx.locale = runtime.settings.locale
+    if event.get("mode") == "standby" or (not ctx.reply_token and not ctx.reply_target):
+        return None
+    with use_locale(ctx.locale):
+        body = message or _("Sorry, something went wrong. Please try again later.")
+    return messenger.queue_reply(
+        session,
+        ctx.reply_token,
+        [line_messages.text(body)],
+        fallback_to=ctx.reply_target,
+        dedupe_key=f"sorry:{event_key(event)}",
+        issued_at=ctx.event_time,
+    )

@@ -1,21 +1,25 @@
-"""`POST /callback`: verify LINE's signature, store the events, answer 200, then handle them.
+"""`POST /callback`: verify LINE's signature, store the events, answer 200; handle them later.
 
-Only the signature check and one short insert happen before the answer; handling (database
-work, replies, profile calls, image downloads) runs after the response is sent
-(`call_on_close`), because LINE counts an answer slower than 2 seconds as a failure.
+Only the signature check and one short insert happen before the answer. Handling (database
+work, replies, profile calls, image downloads) runs on the handler pool (bot/handler_pool.py),
+fed from the stored events, so the answer never waits behind it: LINE counts an answer slower
+than 2 seconds as a failure. An app without a pool (tests, one-off tools) handles the events
+itself after the response is sent (`call_on_close`).
+
+Any correctly signed body that is JSON gets 200, whatever its events hold: each event is
+checked on its own and a bad one is stored as rejected (LINE would otherwise resend the body
+forever). A body that is not JSON, or is badly signed, gets 400.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import threading
-import time
 
 from flask import Blueprint, Response, current_app, request
 from linebot.v3.webhook import SignatureValidator
 
-from bot.inbound import ingest, process, process_pending
+from bot.inbound import ingest, process, reject_body
 from bot.runtime import Runtime
 from models.base import utcnow
 
@@ -23,10 +27,7 @@ log = logging.getLogger(__name__)
 
 bp = Blueprint("webhook", __name__)
 
-# Each worker looks for events a crashed worker left behind at most this often (seconds).
-PENDING_SWEEP_INTERVAL = 60.0
-_sweep = {"last": time.monotonic()}
-_sweep_lock = threading.Lock()
+POOL = "fundbot.handlers"
 
 
 @bp.post("/callback")
@@ -44,13 +45,27 @@ def callback() -> Response:
     if not _signature_ok(secret, body, request.headers.get("X-Line-Signature")):
         log.warning("webhook request with a bad or missing signature refused")
         return _plain("Bad signature", 400)
-    events = _events(body)
-    if events is None:
+    try:
+        payload = json.loads(body)
+    except RecursionError:
+        # JSON, but nested deeper than any reader here goes: not LINE's; keep it and say OK.
+        reject_body(runtime.db, body, "nested too deeply to read", received_at=utcnow())
+        return _plain("OK", 200)
+    except ValueError:
         return _plain("Bad request body", 400)
+    events = payload.get("events") if isinstance(payload, dict) else None
+    if not isinstance(events, list):
+        reject_body(runtime.db, body, "not a body with a list of events", received_at=utcnow())
+        return _plain("OK", 200)
     ids = ingest(runtime.db, events, received_at=utcnow())
     response = _plain("OK", 200)
-    messenger = current_app.extensions["fundbot.messenger"]
-    response.call_on_close(lambda: _after_response(runtime, messenger, ids))
+    if ids:
+        pool = current_app.extensions.get(POOL)
+        if pool is not None:
+            pool.wake()
+        else:
+            messenger = current_app.extensions["fundbot.messenger"]
+            response.call_on_close(lambda: _after_response(runtime, messenger, ids))
     return response
 
 
@@ -65,37 +80,13 @@ def _signature_ok(secret: str, body: bytes, signature: str | None) -> bool:
     return SignatureValidator(secret).validate(text, signature)
 
 
-def _events(body: bytes) -> list | None:
-    """The events of a webhook body; None when it is not LINE's shape."""
-    try:
-        payload = json.loads(body)
-    except ValueError:
-        return None
-    if not isinstance(payload, dict):
-        return None
-    events = payload.get("events", [])
-    return events if isinstance(events, list) else None
-
-
 def _after_response(runtime: Runtime, messenger, ids: list[int]) -> None:
-    """Handle the new events and send what they queued; never raises into the server."""
+    """Without a pool: handle the new events and send what they queued; never raises."""
     try:
-        queued = process(runtime, messenger, ids) if ids else 0
-        if queued:
+        if process(runtime, messenger, ids):
             messenger.flush(runtime.db)
-        if _sweep_due():
-            process_pending(runtime, messenger)
-    except Exception:  # noqa: BLE001 - the answer is sent; log and carry on
+    except Exception:  # noqa: BLE001 - the answer is sent; the events stay pending
         log.exception("processing webhook events %s failed", ids)
-
-
-def _sweep_due() -> bool:
-    with _sweep_lock:
-        now = time.monotonic()
-        if now - _sweep["last"] < PENDING_SWEEP_INTERVAL:
-            return False
-        _sweep["last"] = now
-        return True
 
 
 def _plain(message: str, status: int) -> Response:

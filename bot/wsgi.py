@@ -25,6 +25,7 @@ def build_app():
                 "on localhost)."
             )
         )
+    # The handler pool is started by gunicorn.conf.py (post_worker_init), in each worker.
     return create_app(runtime)
 
 

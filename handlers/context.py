@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import String, and_, bindparam, select
 from sqlalchemy.orm import Session
@@ -54,6 +54,8 @@ class ChatContext:
     replies: list[dict] = field(default_factory=list)
     # Pushes queued while handling: the webhook flushes the outbox only when there are some.
     queued: int = 0
+    # The answer written by send_replies, for the pipeline to send once the event commits.
+    reply_row: object = None
     # Lookups several handlers' matches() would repeat, kept for this event.
     memo: dict = field(default_factory=dict)
 
@@ -154,7 +156,7 @@ class ChatContext:
     # ------------------------------------------------------------------ answering
 
     def reply(self, *messages: str | dict) -> None:
-        """Answer the event; sent in one reply call after the transaction commits."""
+        """Answer the event; written with it (send_replies) and sent once it commits."""
         self.replies.extend(_as_message(m) for m in messages)
 
     def push_private(self, user_id: str, messages: list[str | dict], key: str) -> None:
@@ -165,18 +167,35 @@ class ChatContext:
         self.queued += 1
 
     def send_replies(self) -> None:
-        """Send what handlers replied; without a reply token it goes out as a push."""
-        if not self.replies:
+        """Write what handlers replied to the outbox, in this event's transaction.
+
+        The pipeline (bot/inbound.py) sends it with the reply token once the transaction
+        commits, so the answer exists exactly when the event counts as handled. Without a
+        reply token it waits as a push to the chat.
+        """
+        if not self.replies or self.reply_row is not None:
             return
-        key = f"reply:{self.webhook_event_id}"
-        if self.reply_token:
-            self.messenger.reply(
-                self.reply_token, self.replies, fallback_to=self.reply_target, dedupe_key=key
-            )
-        elif self.reply_target:
-            with self.runtime.db.session() as session:
-                self.messenger.queue_push(session, self.reply_target, self.replies, dedupe_key=key)
+        self.reply_row = self.messenger.queue_reply(
+            self.session,
+            self.reply_token,
+            self.replies,
+            fallback_to=self.reply_target,
+            dedupe_key=f"reply:{self.webhook_event_id}",
+            issued_at=self.event_time,
+        )
+        if self.reply_token is None and self.reply_row is not None:
             self.queued += 1
+
+    @property
+    def event_time(self) -> datetime | None:
+        """When LINE says the event happened (its reply token was issued then)."""
+        stamp = self.event.get("timestamp")
+        if not isinstance(stamp, int) or isinstance(stamp, bool):
+            return None
+        try:
+            return datetime.fromtimestamp(stamp / 1000, tz=UTC)
+        except (OverflowError, OSError, ValueError):
+            return None
 
 
 def _sender_rows(

@@ -16,6 +16,8 @@ PROCESSING = "processing"
 DONE = "done"
 FAILED = "failed"
 IGNORED = "ignored"
+# Not LINE's webhook shape (or a value no database can store): kept, with the reason, unhandled.
+REJECTED = "rejected"
 
 
 class InboundEvent(Base):
@@ -25,6 +27,8 @@ class InboundEvent(Base):
     __table_args__ = (
         UniqueConstraint("webhook_event_id"),
         Index("ix_inbound_event_state_received", "state", "received_at"),
+        # The handler pool takes pending events oldest first.
+        Index("ix_inbound_event_state_timestamp", "state", "timestamp", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -54,4 +58,5 @@ def event_key(event: dict) -> str:
     if isinstance(key, str) and key:
         return key[:80]
     canonical = json.dumps(event, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+    # surrogatepass: a lone surrogate (a rejected event) still hashes, and valid text is unchanged.
+    return "sha256:" + hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()

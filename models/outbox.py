@@ -26,6 +26,9 @@ class OutboxStatus(StrEnum):
 class OutboxKind(StrEnum):
     PUSH = "push"
     MULTICAST = "multicast"
+    # The answer to a webhook event: sent with its reply token while that works, else pushed
+    # (with the row's retry key) to the chat in `recipients`.
+    REPLY = "reply"
 
 
 def new_retry_key() -> str:
@@ -48,6 +51,11 @@ class OutboxMessage(Base):
     # Generated once at insert and never changed: LINE drops a repeat within 24 hours.
     retry_key: Mapped[str] = mapped_column(String(36), default=new_retry_key)
     kind: Mapped[str] = mapped_column(String(12), default=OutboxKind.PUSH)
+    # A reply's token while it may still be used; cleared once spent, expired or refused.
+    reply_token: Mapped[str | None] = mapped_column(String(64))
+    # Until then LINE surely still honours the token: refusing it means our earlier request,
+    # cut off by a crash, got through (so the reply is not pushed again).
+    reply_token_fresh_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     recipients: Mapped[list[str]] = mapped_column(JSON)
     messages: Mapped[list[dict]] = mapped_column(JSON)
     priority: Mapped[int] = mapped_column(Integer, default=5)
@@ -123,6 +131,54 @@ def enqueue(
     insert = _INSERTS[session.get_bind().dialect.name]
     session.execute(insert(OutboxMessage).values(values).on_conflict_do_nothing())
     return _by_key(session, dedupe_key)
+
+
+def enqueue_reply(
+    session: Session,
+    reply_token: str | None,
+    fallback_to: str | None,
+    messages: list[dict],
+    dedupe_key: str,
+    *,
+    fresh_until: datetime,
+    lease_until: datetime,
+    priority: int = 2,
+) -> tuple[int, str] | None:
+    """Write the answer to an event in the caller's transaction; (row id, retry key).
+
+    With a token the row is born claimed (status sending until `lease_until`): the caller
+    sends it as soon as its transaction commits. Without one it waits, queued, for the
+    dispatcher to push it. None when the key was already written (or nothing is to be sent).
+    """
+    if not messages or (not reply_token and not fallback_to):
+        return None
+    now = utcnow()
+    retry_key = new_retry_key()
+    values = {
+        "dedupe_key": dedupe_key,
+        "retry_key": retry_key,
+        "kind": str(OutboxKind.REPLY),
+        "reply_token": reply_token,
+        "reply_token_fresh_until": fresh_until if reply_token else None,
+        "recipients": [fallback_to] if fallback_to else [],
+        "messages": list(messages),
+        "priority": priority,
+        "status": str(OutboxStatus.SENDING if reply_token else OutboxStatus.QUEUED),
+        "claimed_until": lease_until if reply_token else None,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "cost": 0,
+        "created_at": now,
+    }
+    insert = _INSERTS[session.get_bind().dialect.name]
+    statement = (
+        insert(OutboxMessage.__table__)
+        .values(values)
+        .on_conflict_do_nothing()
+        .returning(OutboxMessage.__table__.c.id)
+    )
+    row_id = session.connection().execute(statement).scalar()
+    return (row_id, retry_key) if row_id is not None else None
 
 
 def _by_key(session: Session, dedupe_key: str) -> OutboxMessage | None:

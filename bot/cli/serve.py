@@ -189,8 +189,13 @@ class _Server:
 
             def load(self):
                 from bot.app import create_app
+                from bot.handler_pool import start_pool
 
-                return create_app(runtime)
+                app = create_app(runtime)
+                if runtime.settings.line_configured:
+                    # Webhook events are handled on this pool, never on the request threads.
+                    start_pool(app)
+                return app
 
         self._application = Application()
 

@@ -145,8 +145,21 @@ def _send(db: Database, transport: Transport, row_id: int, now: datetime, report
             report.deferred += 1
             return True
         kind, recipients, messages = row.kind, list(row.recipients), list(row.messages)
-        retry_key = row.retry_key
+        retry_key, reply_token = row.retry_key, row.reply_token
+        fresh_until = row.reply_token_fresh_until
     # No transaction is open while we wait for LINE.
+    if kind == OutboxKind.REPLY and reply_token:
+        # A reply row reaches the dispatcher only when whoever wrote it did not record the
+        # outcome: its request may have got through before a crash.
+        fresh = fresh_until is not None and now < fresh_until
+        used, messages = reply_with_token(transport, reply_token, messages, maybe_sent=fresh)
+        if not messages or not recipients:
+            if messages:
+                log.error(
+                    "reply #%d: %d message(s) lost: no chat to push them to", row_id, len(messages)
+                )
+            return _reply_recorded(db, row_id, now, report)
+        _keep_for_push(db, row_id, messages)
     cost = _cost(transport, kind, recipients, messages)
     try:
         if kind == OutboxKind.MULTICAST:
@@ -177,6 +190,103 @@ def _may_send(session, row: OutboxMessage, now: datetime) -> bool:
         return True
     row.claimed_until, row.last_error = None, why
     return False
+
+
+def reply_with_token(
+    transport: Transport, reply_token: str, messages: list[dict], *, maybe_sent: bool
+) -> tuple[bool, list[dict]]:
+    """Reply with the token: (whether it carried the first 5 messages, what is left to push).
+
+    A 5xx or a timeout may still have delivered, so a failed try is tried once more, and a
+    token then refused as invalid was used by the first. `maybe_sent`: an earlier request
+    (before a crash) may have used the token while it was surely still valid, so a refusal
+    now means it did.
+    """
+    batches = split_for_line(messages)
+    if not batches:
+        return True, []
+    first, rest = batches[0], [m for batch in batches[1:] for m in batch]
+    result = _try_reply(transport, reply_token, first)
+    if result.ok:
+        return True, rest
+    if result.retryable:
+        second = _try_reply(transport, reply_token, first)
+        if second.ok:
+            return True, rest
+        if second.invalid_reply_token:
+            log.warning("reply token used by the first attempt: taking it as delivered")
+            return True, rest
+        log.warning("reply failed twice (%s): sending as a push", second.error_message)
+        return False, first + rest
+    if result.invalid_reply_token and maybe_sent:
+        log.warning("reply token already used by an earlier attempt: taking it as delivered")
+        return True, rest
+    log.warning("reply refused (%s): sending as a push", result.error_message)
+    return False, first + rest
+
+
+def _try_reply(transport: Transport, reply_token: str, batch: list[dict]) -> SendResult:
+    try:
+        return transport.reply(reply_token, batch)
+    except LineError as exc:
+        return exc.result
+    except Exception as exc:  # noqa: BLE001 - a transport bug: count it as LINE failing
+        log.exception("the transport failed on a reply")
+        return SendResult(ok=False, error_message=f"{type(exc).__name__}: {exc}", retryable=True)
+
+
+def mark_replies_sent(db: Database, ids: list[int], now: datetime | None = None) -> None:
+    """Record that LINE took these reply rows with their tokens (one statement for all)."""
+    now = now or utcnow()
+    with db.session() as session:
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(ids), OutboxMessage.status == OutboxStatus.SENDING)
+            .values(
+                status=OutboxStatus.SENT,
+                sent_at=now,
+                first_attempt_at=now,
+                attempts=OutboxMessage.attempts + 1,
+                claimed_until=None,
+                reply_token=None,
+                cost=0,
+            )
+            .execution_options(synchronize_session=False)
+        )
+
+
+def keep_for_push(db: Database, row_id: int, messages: list[dict]) -> None:
+    """The token is spent: the row now pushes `messages` (with its own retry key), at once."""
+    with db.session() as session:
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == row_id)
+            .values(
+                reply_token=None,
+                messages=messages,
+                status=OutboxStatus.QUEUED,
+                claimed_until=None,
+                next_attempt_at=utcnow(),
+            )
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _keep_for_push(db: Database, row_id: int, messages: list[dict]) -> None:
+    # The row stays ours (sending) while we push it now.
+    with db.session() as session:
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == row_id)
+            .values(reply_token=None, messages=messages)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _reply_recorded(db: Database, row_id: int, now: datetime, report) -> bool:
+    mark_replies_sent(db, [row_id], now)
+    report.sent += 1
+    return True
 
 
 def _record(session, row: OutboxMessage, result: SendResult, cost: int, now, report) -> None:
@@ -237,6 +347,8 @@ def _cost(transport: Transport, kind: str, recipients: list[str], messages: list
     requests = max(len(split_for_line(messages)), 1)
     if kind == OutboxKind.MULTICAST:
         return len(recipients) * requests
+    if kind == OutboxKind.REPLY and not recipients:
+        return 0
     to = recipients[0]
     members = None
     if to.startswith("C"):

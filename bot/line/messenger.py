@@ -1,23 +1,27 @@
 """The Messenger that handlers and jobs send through.
 
-Replies go out at once with the reply token (free). Pushes are rows in the outbox, written in
-the caller's transaction and sent by bot/line/dispatcher.py, so nothing is lost while LINE
-is down and nothing is sent twice.
+The answer to a webhook event is an outbox row of kind reply, written in the transaction that
+marks the event handled (`queue_reply`) and sent with the reply token (free) as soon as that
+commits (`send_reply`); a token that is spent, expired or refused turns it into a push with
+the row's retry key. Pushes are rows in the outbox, written in the caller's transaction and
+sent by bot/line/dispatcher.py, so nothing is lost while LINE is down and nothing is sent
+twice.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
 from bot.line.client import LineError, QuotaStatus, SendResult
-from bot.line.dispatcher import dispatch
-from bot.line.messages import split_for_line
+from bot.line.dispatcher import dispatch, keep_for_push, mark_replies_sent, reply_with_token
 from bot.line.transport import LineTransport, SimulatorTransport, Transport
-from models.base import Database
-from models.outbox import OutboxKind, OutboxMessage, enqueue
+from models.base import Database, utcnow
+from models.outbox import OutboxKind, OutboxMessage, enqueue, enqueue_reply
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -39,6 +43,22 @@ FALLBACK_PRIORITY = 2
 # cannot hold the caller for long; the scheduler sends the rest.
 FALLBACK_FLUSH = 5
 _CACHE = "_fundbot_messenger"
+# A reply row written but not marked sent is left to the dispatcher after this: longer than
+# two tries of the reply (client timeout 5 s each), short enough to reuse a live token.
+REPLY_LEASE = timedelta(seconds=15)
+# LINE honours a reply token for about a minute after the event: up to this age a refusal
+# of a token we may have used means we did.
+TOKEN_SURELY_VALID = timedelta(seconds=50)
+
+
+@dataclass(frozen=True)
+class QueuedReply:
+    """An answer written to the outbox, to send once its transaction commits."""
+
+    row_id: int
+    reply_token: str | None
+    messages: list[dict]
+    fallback_to: str | None
 
 
 class Messenger:
@@ -67,12 +87,7 @@ class Messenger:
         a minute, or used) or a reply that keeps failing: everything goes as a push. Never
         raises for LINE's errors.
         """
-        batches = split_for_line(messages)
-        if not batches:
-            return
-        first, rest = batches[0], [m for batch in batches[1:] for m in batch]
-        if not self._reply(reply_token, first):
-            rest = first + rest
+        used, rest = reply_with_token(self.transport, reply_token, messages, maybe_sent=False)
         if not rest:
             return
         if fallback_to is None:
@@ -90,6 +105,67 @@ class Messenger:
                 priority=FALLBACK_PRIORITY,
             )
         self.flush(limit=FALLBACK_FLUSH)
+
+    def queue_reply(
+        self,
+        session: Session,
+        reply_token: str | None,
+        messages: list[dict],
+        *,
+        fallback_to: str | None,
+        dedupe_key: str,
+        issued_at: datetime | None = None,
+    ) -> QueuedReply | None:
+        """Write the answer to an event in the caller's transaction; send it after the commit.
+
+        `issued_at` is when LINE issued the token (the event's time). Without a token the
+        answer is queued as a push to `fallback_to`.
+        """
+        now = utcnow()
+        written = enqueue_reply(
+            session,
+            reply_token,
+            fallback_to,
+            messages,
+            dedupe_key,
+            fresh_until=min(issued_at or now, now) + TOKEN_SURELY_VALID,
+            lease_until=now + REPLY_LEASE,
+            priority=FALLBACK_PRIORITY,
+        )
+        if written is None:
+            return None
+        return QueuedReply(written[0], reply_token, list(messages), fallback_to)
+
+    def send_reply(self, reply: QueuedReply) -> list[int]:
+        """Send a committed answer now; the ids of rows LINE took by token (mark them sent).
+
+        What the token cannot carry (spent, expired, refused, or beyond 5 messages) is pushed
+        at once with the row's retry key, or stays queued for the dispatcher.
+        """
+        if reply.reply_token is None:
+            self.flush(limit=FALLBACK_FLUSH)
+            return []
+        used, rest = reply_with_token(
+            self.transport, reply.reply_token, reply.messages, maybe_sent=False
+        )
+        if not rest:
+            return [reply.row_id]
+        if reply.fallback_to is None:
+            log.error(
+                "reply #%d: %d message(s) lost: no chat to push them to", reply.row_id, len(rest)
+            )
+            mark_replies_sent(self.db, [reply.row_id])
+            return []
+        keep_for_push(self.db, reply.row_id, rest)
+        self.flush(limit=FALLBACK_FLUSH)
+        return []
+
+    def mark_replies_sent(self, row_ids: list[int]) -> None:
+        """Record, in one statement, that LINE took these answers with their tokens."""
+        try:
+            mark_replies_sent(self.db, row_ids)
+        except Exception:  # noqa: BLE001 - the dispatcher settles them after their lease
+            log.exception("recording %d replies as sent failed", len(row_ids))
 
     def queue_push(
         self,
@@ -138,29 +214,6 @@ class Messenger:
     def quota(self) -> QuotaStatus:
         """This month's quota; raises LineError."""
         return self.transport.quota()
-
-    def _reply(self, reply_token: str, batch: list[dict]) -> bool:
-        """True when the user got the reply (as far as we can tell)."""
-        result = self._try_reply(reply_token, batch)
-        if result.ok or not result.retryable:
-            if not result.ok:
-                log.warning("reply refused (%s): sending as a push", result.error_message)
-            return result.ok
-        # A 5xx or a timeout may still have delivered: a second try tells us.
-        second = self._try_reply(reply_token, batch)
-        if second.ok:
-            return True
-        if second.invalid_reply_token:
-            log.warning("reply token used by the first attempt: taking it as delivered")
-            return True
-        log.warning("reply failed twice (%s): sending as a push", second.error_message)
-        return False
-
-    def _try_reply(self, reply_token: str, batch: list[dict]) -> SendResult:
-        try:
-            return self.transport.reply(reply_token, batch)
-        except LineError as exc:
-            return exc.result
 
 
 def build_messenger(runtime: Runtime) -> Messenger:

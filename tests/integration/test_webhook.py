@@ -162,7 +162,10 @@ def test_an_event_that_keeps_killing_its_worker_is_given_up(app, fake_line):
         row = session.get(InboundEvent, event_id)
         row.attempts = MAX_ATTEMPTS
     assert process_pending(runtime, messenger, older_than=timedelta(0)) == 0
-    assert fake_line.replies() == []
+    # Not handled again, but answered: every event gets an answer, this one an apology.
+    assert fake_line.texts_to("U1") == [
+        in_thai("Sorry, something went wrong. Please try again later.")
+    ]
     [row] = stored(app)
     assert row.state == FAILED
     assert "abandoned" in row.error
