@@ -10,6 +10,8 @@ from decimal import Decimal
 from typing import Any
 
 from models.area import parse_village, village_label
+from models.register_import.columns import HeaderMap
+from models.register_import.reading import Cell, SheetRow, is_blank
 from models.schedule import build_schedule
 from models.thai_text import (
     BE_OFFSET,
@@ -22,8 +24,6 @@ from models.thai_text import (
     thai_digits_to_arabic,
     validate_national_id,
 )
-from models.register_import.columns import HeaderMap
-from models.register_import.reading import Cell, SheetRow, is_blank
 from models.types import BorrowerKind, Frequency, FundKind
 
 MAX_INSTALLMENTS = 600

@@ -6,9 +6,9 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from models.errors import DomainError
 from models.audit import AuditEntry
 from models.contract import Contract
+from models.errors import DomainError
 from models.ledger import (
     confirm_payment,
     outstanding,

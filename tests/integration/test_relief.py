@@ -6,9 +6,9 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from models.errors import DomainError
 from models.audit import AuditEntry
 from models.contract import Contract, find_contract
+from models.errors import DomainError
 from models.ledger import outstanding, record_payment, reverse_payment
 from models.relief import ReliefMeasure
 from models.relief_rules import add_moratorium, restructure

@@ -6,9 +6,9 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from models.errors import DomainError
 from models.audit import AuditEntry
 from models.contract import Contract
+from models.errors import DomainError
 from models.schedule import ScheduleLine, add_months, build_schedule
 from models.types import ContractStatus, Frequency
 from tests.factories import make_contract
