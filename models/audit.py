@@ -98,6 +98,8 @@ def _plain(values: dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 def _plain_value(value: Any) -> Any:
+    if value is None or type(value) in (str, int, bool):
+        return value
     if isinstance(value, Decimal):
         return f"{value:.2f}"
     if isinstance(value, date | datetime):

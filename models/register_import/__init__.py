@@ -97,6 +97,7 @@ def import_register(
             locale=locale,
             dry_run=dry_run,
         )
+        upserter.prepare(rows.rows)
         for done, row in enumerate(rows.rows, start=1):
             outcome, problems = upserter.apply(row)
             result.problems.extend(problems)

@@ -18,7 +18,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models.area import SEPARATOR, Area, ensure_area, ensure_province
+from models.area import SEPARATOR, Area, new_area, parse_village
 from models.audit import Actor, audit
 from models.borrower import (
     BORROWER_FIELDS,
@@ -37,7 +37,7 @@ from models.fund import Fund
 from models.payment import Payment
 from models.register_import.rows import Problem, RegisterRow, RowChecker
 from models.thai_text import name_key, split_title, validate_national_id
-from models.types import FundKind, PaymentChannel, PaymentState
+from models.types import AreaLevel, FundKind, PaymentChannel, PaymentState
 
 ZERO = Decimal("0.00")
 # Terms a restructuring may change; compared only while the first schedule is in force.
@@ -267,26 +267,7 @@ class Upserter:
         self.paid[contract.id] = self.paid.get(contract.id, ZERO) + amount
 
     def _contracts_of(self, fund: Fund) -> dict[str, _Stored]:
-        """The fund's contracts by number, read once with the sums paid on them."""
-        if fund.id not in self.contracts:
-            columns = [getattr(Contract, column) for _key, column in _TERMS]
-            query = select(
-                Contract.id,
-                Contract.contract_no,
-                Contract.borrower_id,
-                Contract.schedule_no,
-                *columns,
-            ).where(Contract.fund_id == fund.id)
-            self.contracts[fund.id] = {
-                row.contract_no: _Stored(
-                    row.id,
-                    row.borrower_id,
-                    row.schedule_no,
-                    {column: getattr(row, column) for _key, column in _TERMS},
-                )
-                for row in self.session.execute(query)
-            }
-            self.paid.update(paid_per_contract(self.session, fund.id))
+        """The fund's contracts by number (read in `prepare`)."""
         return self.contracts[fund.id]
 
     # ------------------------------------------------------------------ borrowers held
@@ -318,38 +299,90 @@ class Upserter:
 
     # ------------------------------------------------------------------ areas and funds
 
+    def prepare(self, rows: list[RegisterRow]) -> None:
+        """Every area, fund and stored contract the rows need, read or created in a few
+        statements: a register names hundreds of villages and village funds."""
+        self._create_areas(rows)
+        stored = {(f.kind, f.area_id): f for f in self.session.scalars(select(Fund))}
+        created = []
+        for row in rows:
+            key = row.fund_key
+            if key in self.funds:
+                continue
+            kind, area, name = self._fund_place(row)
+            fund = stored.get((kind, area.id))
+            if fund is None:
+                fund = Fund(kind=kind, name=name, area=area)
+                self.session.add(fund)
+                created.append(fund)
+                stored[(kind, area.id)] = fund
+            self.funds[key] = fund
+        self.session.flush()
+        for fund in sorted(created, key=lambda f: f.id):
+            after = {"kind": fund.kind, "name": fund.name, "area": fund.area.path}
+            audit(self.session, self.actor, "fund.create", "fund", fund.id, after=after)
+        self._load_contracts({fund.id for fund in self.funds.values()})
+
+    def _create_areas(self, rows: list[RegisterRow]) -> None:
+        """The missing areas, created in the order the rows name them, in one flush (their
+        ids are taken first, so children can name their parents)."""
+        for row in rows:
+            province, district, subdistrict, _village = row.village_path
+            number, name = parse_village(row.village)
+            parent = None
+            for level, segments, area_name, area_no in (
+                (AreaLevel.PROVINCE, (province,), province, None),
+                (AreaLevel.DISTRICT, (province, district), district, None),
+                (AreaLevel.SUBDISTRICT, (province, district, subdistrict), subdistrict, None),
+                (AreaLevel.VILLAGE, row.village_path, name, number),
+            ):
+                path = SEPARATOR.join(segments)
+                if path not in self.areas:
+                    area_id = self.book.take_id(Area)
+                    self.areas[path] = new_area(
+                        self.session, parent, level, area_name, area_no, path, area_id=area_id
+                    )
+                parent = self.areas[path]
+        self.session.flush()
+
     def _village(self, row: RegisterRow) -> Area:
-        """The row's village area, created with any missing level."""
-        path = SEPARATOR.join(row.village_path)
-        if path not in self.areas:
-            self.areas[path] = ensure_area(
-                self.session, row.province, row.district, row.subdistrict, row.village
-            )
-        return self.areas[path]
+        """The row's village area (prepared)."""
+        return self.areas[SEPARATOR.join(row.village_path)]
 
     def _fund(self, row: RegisterRow, village: Area) -> Fund:
-        """The row's fund: the province's Women's Fund or the village's KKCJ fund."""
-        key = row.fund_key
-        if key not in self.funds:
-            if row.fund_kind is FundKind.WOMENS_FUND:
-                area = self.areas.get(row.province) or ensure_province(self.session, row.province)
-                name = f"กองทุนพัฒนาบทบาทสตรีจังหวัด{row.province}"
-            else:
-                area, name = village, f"กข.คจ. {village.path}"
-            self.funds[key] = self._ensure_fund(row.fund_kind, area, name)
-        return self.funds[key]
+        """The row's fund: the province's Women's Fund or the village's KKCJ fund (prepared)."""
+        return self.funds[row.fund_key]
 
-    def _ensure_fund(self, kind: FundKind, area: Area, name: str) -> Fund:
-        """The fund of this kind for this area, created (audited) if missing."""
-        fund = self.session.scalar(select(Fund).where(Fund.kind == kind, Fund.area_id == area.id))
-        if fund is not None:
-            return fund
-        fund = Fund(kind=kind, name=name, area=area)
-        self.session.add(fund)
-        self.session.flush()
-        after = {"kind": kind, "name": name, "area": area.path}
-        audit(self.session, self.actor, "fund.create", "fund", fund.id, after=after)
-        return fund
+    def _fund_place(self, row: RegisterRow) -> tuple[FundKind, Area, str]:
+        """The kind, area and name of the row's fund."""
+        if row.fund_kind is FundKind.WOMENS_FUND:
+            area = self.areas[row.province]
+            return row.fund_kind, area, f"กองทุนพัฒนาบทบาทสตรีจังหวัด{row.province}"
+        village = self._village(row)
+        return row.fund_kind, village, f"กข.คจ. {village.path}"
+
+    def _load_contracts(self, fund_ids: set[int]) -> None:
+        """The stored contracts of these funds, and what was repaid on each, in two reads."""
+        for fund_id in fund_ids:
+            self.contracts.setdefault(fund_id, {})
+        columns = [getattr(Contract, column) for _key, column in _TERMS]
+        query = select(
+            Contract.id,
+            Contract.fund_id,
+            Contract.contract_no,
+            Contract.borrower_id,
+            Contract.schedule_no,
+            *columns,
+        )
+        for row in self.session.execute(query):
+            if row.fund_id in fund_ids:
+                self.contracts[row.fund_id][row.contract_no] = _Stored(
+                    row.id,
+                    row.borrower_id,
+                    row.schedule_no,
+                    {column: getattr(row, column) for _key, column in _TERMS},
+                )
+        self.paid.update(paid_per_contract(self.session))
 
 
 def contract_principal(principal: Decimal) -> Decimal:
@@ -359,16 +392,12 @@ def contract_principal(principal: Decimal) -> Decimal:
     return round_satang(principal)
 
 
-def paid_per_contract(session: Session, fund_id: int) -> dict[int, Decimal]:
-    """What the ledger holds as repaid on each contract of a fund: confirmed payments, net
-    of reversals (a reversed payment and its negative, confirmed reversal cancel out)."""
+def paid_per_contract(session: Session) -> dict[int, Decimal]:
+    """What the ledger holds as repaid on each contract: confirmed payments, net of
+    reversals (a reversed payment and its negative, confirmed reversal cancel out)."""
     query = (
         select(Payment.contract_id, func.sum(Payment.amount))
-        .join(Contract, Payment.contract_id == Contract.id)
-        .where(
-            Contract.fund_id == fund_id,
-            Payment.state.in_([PaymentState.CONFIRMED, PaymentState.REVERSED]),
-        )
+        .where(Payment.state.in_([PaymentState.CONFIRMED, PaymentState.REVERSED]))
         .group_by(Payment.contract_id)
     )
     return {contract_id: total for contract_id, total in session.execute(query)}
