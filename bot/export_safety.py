@@ -54,13 +54,18 @@ def csv_text(
 ) -> str:
     """CSV with a header line; None as an empty cell; text fields neutralised."""
     numeric = set(numeric)
+    # The writer ends records with CRLF only so that it quotes any field holding a CR or
+    # an LF (it quotes the characters of its line terminator); records then end with "\n".
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
-    writer.writeheader()
-    for record in records:
+    writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\r\n")
+    lines = []
+    for record in [dict(zip(fields, fields, strict=True)), *records]:
         plain = {k: "" if v is None else v for k, v in record.items()}
-        writer.writerow(safe_record(plain, numeric))
-    return buffer.getvalue()
+        writer.writerow(safe_record(plain, numeric) if lines else plain)
+        lines.append(buffer.getvalue()[:-2] + "\n")
+        buffer.seek(0)
+        buffer.truncate()
+    return "".join(lines)
 
 
 def write_xlsx(

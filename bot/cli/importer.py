@@ -210,7 +210,9 @@ class _ProgressBars:
         if self.bar is not None:
             self.bar.update(done - self.bar.pos)
         elif stage == "check" and done >= PROGRESS_ABOVE_ROWS:
-            click.echo("\r" + _("Checking: %(rows)s rows", rows=format(done, ",")), err=True, nl=False)
+            click.echo(
+                "\r" + _("Checking: %(rows)s rows", rows=format(done, ",")), err=True, nl=False
+            )
 
     def _close(self) -> None:
         if self.bar is not None:

@@ -20,6 +20,7 @@ from models.audit import Actor
 from models.base import Database
 from models.borrower import CREATED, UPDATED
 from models.errors import DomainError
+from models.register_import import reading
 from models.register_import.columns import COLUMNS, FileProblem, map_headers, recognized
 from models.register_import.reading import MAX_ROWS, SheetRow, read_sheet
 from models.register_import.rows import Problem, RegisterRow, RowChecker, check_across
@@ -65,7 +66,7 @@ def import_register(
     today: date,
     locale: str,
     dry_run: bool = False,
-    max_rows: int = MAX_ROWS,
+    max_rows: int | None = None,
     progress: Progress | None = None,
 ) -> ImportResult:
     """Check and import the register at `path`; commits only a clean, non-dry run.
@@ -132,12 +133,12 @@ def _checked_rows(
     path: Path,
     province: str,
     today: date,
-    max_rows: int,
+    max_rows: int | None,
     result: ImportResult,
     tick: Progress,
 ) -> _Checked | None:
     """Every row read and checked; problems go into `result`."""
-    sheet = read_sheet(path, max_rows=max_rows)
+    sheet = read_sheet(path, max_rows=max_rows or reading.MAX_ROWS)
     head = list(islice(sheet, HEADER_SEARCH_ROWS))
     header_row = _header_row(head)
     if header_row is None:
