@@ -110,8 +110,7 @@ def new_area(
     area_id: int | None = None,
 ) -> Area:
     """A new area below `parent` (stored, or given its id), added to the session."""
-    area = Area(id=area_id, level=level, name=name, village_no=number, path=path)
-    area.parent_id = parent.id if parent is not None else None
+    area = Area(id=area_id, parent=parent, level=level, name=name, village_no=number, path=path)
     if parent is not None:
         area.province_id = parent.province_id or parent.id
         area.district_id = parent.id if parent.level is AreaLevel.DISTRICT else parent.district_id

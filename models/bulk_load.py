@@ -27,8 +27,23 @@ from models.errors import DomainError
 from models.ledger import describe_payment, open_installments, position, split_payment
 from models.ledger import remaining_total as _remaining_total
 from models.payment import Allocation, Payment
+from models.relief import ReliefMeasure
+from models.relief_rules import (
+    apply_restructuring,
+    check_moratorium,
+    defer,
+    moratorium_after,
+    plan_restructuring,
+)
 from models.schedule import build_schedule, round_satang
-from models.types import BorrowerKind, ContractStatus, Frequency, PaymentChannel, PaymentState
+from models.types import (
+    BorrowerKind,
+    ContractStatus,
+    Frequency,
+    PaymentChannel,
+    PaymentState,
+    ReliefKind,
+)
 
 ZERO = Decimal("0.00")
 BATCH_ROWS = 5_000
@@ -77,9 +92,24 @@ _INSTALLMENT_COLUMNS = NewInstallment.__slots__[:-2]
 
 
 class NewContract:
-    """A contract held in memory with its installments, as the ledger rules need it."""
+    """A contract held in memory with its installments, as the ledger and relief rules
+    need it; `row` is its contract row while it is new (changes go into it)."""
 
-    __slots__ = ("id", "contract_no", "status", "frequency", "installments", "stored", "changed")
+    __slots__ = (
+        "id",
+        "contract_no",
+        "status",
+        "frequency",
+        "annual_interest_rate",
+        "contract_date",
+        "schedule_no",
+        "installment_count",
+        "installments",
+        "rounds",
+        "row",
+        "stored",
+        "changed",
+    )
 
     def __init__(self, id: int, contract_no: str, status: ContractStatus, frequency: Frequency):  # noqa: A002
         self.id = id
@@ -87,6 +117,8 @@ class NewContract:
         self.status = status
         self.frequency = frequency
         self.installments: list[NewInstallment] = []
+        self.rounds: set[int] = set()
+        self.row: dict | None = None
         self.stored = False
         self.changed = False
 
@@ -205,7 +237,15 @@ class Book:
         self.dry_run = dry_run
         self._ids = {
             model: _Ids(session, model.__table__, dry_run=dry_run)
-            for model in (Area, Borrower, Contract, Installment, Payment, Allocation)
+            for model in (
+                Area,
+                Borrower,
+                Contract,
+                Installment,
+                Payment,
+                Allocation,
+                ReliefMeasure,
+            )
         }
         self.borrowers: list[dict[str, Any]] = []
         self.borrower_updates: list[dict[str, Any]] = []
@@ -213,6 +253,7 @@ class Book:
         self.contract_objects: list[NewContract] = []
         self.adopted: list[NewContract] = []
         self.payments: list[NewPayment] = []
+        self.reliefs: list[dict[str, Any]] = []
         self.audits: list[dict[str, Any]] = []
 
     def take_id(self, model: type) -> int:
@@ -359,6 +400,11 @@ class Book:
                 "created_at": utcnow(),
             }
         )
+        contract.row = self.contracts[-1]
+        contract.annual_interest_rate = annual_interest_rate
+        contract.contract_date = contract_date
+        contract.schedule_no = 1
+        contract.installment_count = installment_count
         self.contract_objects.append(contract)
         self._audit(
             "contract.create",
@@ -459,6 +505,129 @@ class Book:
         )
         return payment
 
+    # ------------------------------------------------------------------ relief
+
+    def add_moratorium(
+        self, contract: NewContract, *, round_no: int, start: date, end: date
+    ) -> int:
+        """models.relief_rules.add_moratorium on a new contract; the relief measure's id."""
+        self._require_new(contract)
+        check_moratorium(contract, round_no=round_no, start=start, end=end)
+        if round_no in contract.rounds:
+            raise DomainError(
+                "moratorium_round_exists", round=round_no, contract=contract.contract_no
+            )
+        contract.rounds.add(round_no)
+        frequency = Frequency(contract.frequency)
+        deferred, periods, before = defer(contract, start, end)
+        relief_id = self._ids[ReliefMeasure].take()
+        self.reliefs.append(
+            self._relief_row(
+                relief_id,
+                contract,
+                ReliefKind.MORATORIUM,
+                round_no=round_no,
+                start_date=start,
+                end_date=end,
+                terms={
+                    "periods_deferred": periods,
+                    "installments_deferred": len(deferred) if periods else 0,
+                    "frequency": frequency.value,
+                },
+            )
+        )
+        self._audit(
+            "relief.moratorium",
+            "contract",
+            contract.id,
+            before={"installments": before},
+            after=moratorium_after(relief_id, round_no, start, end, deferred, periods),
+        )
+        return relief_id
+
+    def restructure(
+        self,
+        contract: NewContract,
+        *,
+        installments: int,
+        first_due: date,
+        rate: Decimal | None = None,
+        frequency: Frequency | None = None,
+        effective: date,
+    ) -> int:
+        """models.relief_rules.restructure on a new contract; the relief measure's id."""
+        self._require_new(contract)
+        plan = plan_restructuring(
+            contract,
+            installments=installments,
+            first_due=first_due,
+            rate=rate,
+            frequency=frequency,
+            effective=effective,
+        )
+        take = self._ids[Installment].take
+        new_rows = [
+            NewInstallment(
+                id=take(),
+                contract_id=contract.id,
+                schedule_no=plan.schedule_no,
+                seq=line.seq,
+                due_date=line.due_date,
+                original_due_date=line.due_date,
+                principal_due=line.principal,
+                interest_due=line.interest,
+                principal_paid=ZERO,
+                interest_paid=ZERO,
+                effective_from=effective,
+            )
+            for line in plan.lines
+        ]
+        new_rows[0].interest_due += plan.carried
+        contract.installments.extend(new_rows)
+        apply_restructuring(contract, plan)
+        contract.row.update(
+            schedule_no=contract.schedule_no,
+            annual_interest_rate=contract.annual_interest_rate,
+            frequency=contract.frequency,
+            installment_count=contract.installment_count,
+        )
+        relief_id = self._ids[ReliefMeasure].take()
+        self.reliefs.append(
+            self._relief_row(
+                relief_id,
+                contract,
+                ReliefKind.RESTRUCTURING,
+                round_no=None,
+                start_date=effective,
+                end_date=None,
+                terms=plan.terms,
+            )
+        )
+        self._audit(
+            "relief.restructure",
+            "contract",
+            contract.id,
+            before=plan.before,
+            after={"relief_id": relief_id, "effective": effective, **plan.terms},
+        )
+        return relief_id
+
+    def _relief_row(self, relief_id: int, contract: NewContract, kind: ReliefKind, **values):
+        return {
+            "id": relief_id,
+            "contract_id": contract.id,
+            "kind": kind,
+            **values,
+            "recorded_by": self.actor.name,
+            "created_at": utcnow(),
+        }
+
+    @staticmethod
+    def _require_new(contract: NewContract) -> None:
+        if contract.row is None:
+            # Relief on stored contracts goes through models.relief_rules, one at a time.
+            raise ValueError("the bulk loader gives relief only to contracts it creates")
+
     def _update_status(self, contract: NewContract) -> None:
         """Paid off when nothing remains in force (models.ledger's rule), audited."""
         if contract.status is ContractStatus.CLOSED:
@@ -476,6 +645,8 @@ class Book:
         )
         contract.status = status
         contract.changed = True
+        if contract.row is not None:
+            contract.row["status"] = status
 
     def _audit(self, action: str, entity: str, entity_id: int | None, **values: Any) -> None:
         if self.dry_run:
@@ -494,6 +665,7 @@ class Book:
             + installments
             + len(self.payments)
             + allocations
+            + len(self.reliefs)
             + len(self.audits)
         )
 
@@ -502,10 +674,6 @@ class Book:
         if self.dry_run:
             raise RuntimeError("a dry-run book writes nothing")
         tick = progress or (lambda _n: None)
-        # A status set by a payment on a new contract goes in with its row.
-        statuses = {c.id: c.status for c in self.contract_objects if c.changed}
-        for row in self.contracts:
-            row["status"] = statuses.get(row["id"], row["status"])
         self._insert(Borrower.__table__, self.borrowers, tick)
         self._update_borrowers()
         self._insert(Contract.__table__, self.contracts, tick)
@@ -518,6 +686,7 @@ class Book:
             for a in p.allocations
         )
         self._insert(Allocation.__table__, allocations, tick)
+        self._insert(ReliefMeasure.__table__, self.reliefs, tick)
         self._update_adopted()
         self._insert(AuditEntry.__table__, self.audits, tick)
 
