@@ -11,6 +11,7 @@ and the audit entries are the ones the per-row functions write, in the same orde
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from operator import itemgetter
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -71,12 +72,35 @@ class NewInstallment:
         "changed",
     )
 
-    def __init__(self, **values: Any) -> None:
-        self.superseded_on = None
+    def __init__(
+        self,
+        id: int,  # noqa: A002
+        contract_id: int,
+        schedule_no: int,
+        seq: int,
+        due_date: date,
+        original_due_date: date,
+        principal_due: Decimal,
+        interest_due: Decimal,
+        principal_paid: Decimal,
+        interest_paid: Decimal,
+        effective_from: date,
+        superseded_on: date | None = None,
+    ) -> None:
+        self.id = id
+        self.contract_id = contract_id
+        self.schedule_no = schedule_no
+        self.seq = seq
+        self.due_date = due_date
+        self.original_due_date = original_due_date
+        self.principal_due = principal_due
+        self.interest_due = interest_due
+        self.principal_paid = principal_paid
+        self.interest_paid = interest_paid
+        self.effective_from = effective_from
+        self.superseded_on = superseded_on
         self.stored = False
         self.changed = False
-        for key, value in values.items():
-            setattr(self, key, value)
 
     @property
     def remaining(self) -> Decimal:
@@ -184,9 +208,10 @@ class _Ids:
         self.dry_run = dry_run
         self.block: list[int] = []
         self.next_sqlite: int | None = None
+        self.counted = dry_run or session.get_bind().dialect.name == "sqlite"
 
     def take(self) -> int:
-        if self.dry_run or self.session.bind.dialect.name == "sqlite":
+        if self.counted:
             if self.next_sqlite is None:
                 self.next_sqlite = self._max_id() + 1
             self.next_sqlite += 1
@@ -213,8 +238,11 @@ def _satang(value: Decimal | None) -> int | None:
     """Money's bind conversion, fast for the two-place Decimals the ledger makes."""
     if value is None:
         return None
-    if type(value) is Decimal and value.as_tuple().exponent >= -2:
-        return int(value.scaleb(2))
+    if type(value) is Decimal:
+        satang = value * 100
+        whole = int(satang)
+        if whole == satang:
+            return whole
     return to_satang(value)
 
 
@@ -721,12 +749,18 @@ class Book:
         connection = self.session.connection()
         dialect = connection.dialect
         columns = list(first)
-        processors = [(key, _processor(table.c[key].type, dialect)) for key in columns]
+        converted = [
+            (index, process)
+            for index, key in enumerate(columns)
+            if (process := _processor(table.c[key].type, dialect)) is not None
+        ]
+        pick = itemgetter(*columns)
 
         def values(row: dict) -> tuple:
-            return tuple(
-                row[key] if process is None else process(row[key]) for key, process in processors
-            )
+            value = list(pick(row))
+            for index, process in converted:
+                value[index] = process(value[index])
+            return tuple(value)
 
         quote = dialect.identifier_preparer.quote
         names = ", ".join(quote(key) for key in columns)

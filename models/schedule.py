@@ -54,7 +54,8 @@ def add_months(start: date, months: int) -> date:
 
 def add_periods(start: date, periods: int, frequency: Frequency) -> date:
     """`start` moved by whole periods (months or years) of `frequency`."""
-    return add_months(start, periods * MONTHS_PER_PERIOD[Frequency(frequency)])
+    # A plain "monthly" finds its Frequency too: StrEnum members hash as their values.
+    return add_months(start, periods * MONTHS_PER_PERIOD[frequency])
 
 
 def build_schedule(

@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 from decimal import Decimal
 from typing import Any
 
@@ -101,7 +102,7 @@ class RegisterRow:
     # The cells as the file wrote them, to quote in a problem found later.
     written: dict[str, str]
 
-    @property
+    @cached_property
     def village_path(self) -> tuple[str, str, str, str]:
         """The village as names from the province down ("หมู่ 3" for "3" or "หมู่ที่ 3")."""
         number, name = parse_village(self.village)
@@ -252,8 +253,9 @@ class RowChecker:
         """The checked row, or None and what is wrong with it."""
         values: dict[str, Any] = {}
         problems = []
+        cells = {key: self._cell(row, key) for key in self.converters}
         for key, convert in self.converters.items():
-            cell = self._cell(row, key)
+            cell = cells[key]
             if is_blank(cell):
                 if key not in self.optional:
                     problems.append(self.problem(row, key, None, "required"))
@@ -273,7 +275,7 @@ class RowChecker:
         problems = self._check_together(row, values)
         if problems:
             return None, problems
-        written = {key: shown(self._cell(row, key)) for key in self.converters}
+        written = {key: shown(cell) for key, cell in cells.items()}
         return self._register_row(row.number, values, written), []
 
     def problem(
