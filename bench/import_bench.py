@@ -13,6 +13,7 @@ import argparse
 import csv
 import os
 import random
+import resource
 import subprocess
 import sys
 import tempfile
@@ -152,10 +153,18 @@ def _run(url: str, instance: Path, *args: str) -> tuple[float, subprocess.Comple
     }
     fundbot = Path(sys.executable).with_name("fundbot")
     started = time.perf_counter()
+    cpu = _child_cpu()
     result = subprocess.run(  # noqa: S603
         [str(fundbot), *args], env=env, capture_output=True, text=True, check=False
     )
+    result.cpu = _child_cpu() - cpu
     return time.perf_counter() - started, result
+
+
+def _child_cpu() -> float:
+    """CPU seconds used by finished children: the import's own work, whatever else runs."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _bench(engine: str, url: str, register: Path, bad: Path, instance: Path, rows: int) -> None:
@@ -171,16 +180,21 @@ def _bench(engine: str, url: str, register: Path, bad: Path, instance: Path, row
         last = (result.stdout or result.stderr).strip().splitlines()
         if result.returncode != expect:
             print(f"{engine}: {label} exited {result.returncode}: {result.stderr[-2000:]}")
-        figures.append((label, seconds, last[-1] if last and expect == 0 else last[0]))
-    for label, seconds, line in figures:
-        print(f"{engine:10} {label:18} {seconds:7.1f} s   {line[:110]}")
+        line = last[-1] if last and expect == 0 else _first_problem(last)
+        figures.append((label, seconds, result.cpu, line))
+    for label, seconds, cpu, line in figures:
+        print(f"{engine:10} {label:18} {seconds:7.1f} s  (cpu {cpu:5.1f} s)  {line[:100]}")
     _fresh(url)
     seconds, result = _run(url, instance, "seed-demo", "--today", "15/3/2569")
     if result.returncode:
         print(result.stderr[-2000:])
-    print(
-        f"{engine:10} {'demo (3,000)':18} {seconds:7.1f} s   {result.stdout.splitlines()[0][:110]}"
-    )
+    line = result.stdout.splitlines()[0][:100]
+    print(f"{engine:10} {'demo (3,000)':18} {seconds:7.1f} s  (cpu {result.cpu:5.1f} s)  {line}")
+
+
+def _first_problem(lines: list[str]) -> str:
+    """The heading of an error report (progress lines on stderr come first)."""
+    return next((line for line in lines if "Checking" not in line), lines[0] if lines else "")
 
 
 def main(argv: list[str] | None = None) -> int:
