@@ -341,3 +341,97 @@ def test_a_hostile_register_imports_and_its_csv_export_is_inert(db, cli, tmp_pat
     assert "'" + HOSTILE[0] in names
     assert any(r["contract_no"] == "'=1+2" for r in records)
     assert all(Decimal(r["outstanding_principal"]) > 0 for r in records)
+
+
+# ---------------------------------------------------------------------------- relief in bulk
+
+
+def _loan_story(db, *, bulk: bool) -> None:
+    """One loan: a payment, a moratorium, a restructuring, a payment, then paying it off
+    with money to spare; through the per-row functions or the bulk loader."""
+    from models.borrower import find_or_create_borrower
+    from models.bulk_load import Book
+    from models.relief_rules import add_moratorium, restructure
+    from models.types import BorrowerKind, Frequency
+
+    actor = Actor("officer", Source.CLI)
+    with db.session() as session:
+        village = ensure_area(session, "สระบุรี", "แก่งคอย", "หินซ้อน", "3")
+        fund = Fund(kind=FundKind.WOMENS_FUND, name="กองทุน", area=village)
+        session.add(fund)
+        session.flush()
+        borrower = find_or_create_borrower(
+            session,
+            actor,
+            secret_key=SECRET,
+            kind=BorrowerKind.PERSON,
+            name="นางสมศรี ใจดี",
+            phone=None,
+            national_id=None,
+            village=village,
+            locale="th",
+        )
+        terms = dict(
+            contract_no="R-1",
+            principal=Decimal("12000"),
+            annual_interest_rate=Decimal("3"),
+            contract_date=date(2024, 1, 31),
+            first_due_date=date(2024, 2, 29),
+            installment_count=12,
+            frequency=Frequency.MONTHLY,
+        )
+        story = [
+            ("pay", Decimal("2100"), date(2024, 4, 1), PaymentChannel.CASH_OFFICER),
+            ("moratorium", 1, date(2024, 5, 1), date(2024, 10, 31)),
+            ("restructure", 6, date(2025, 2, 28), Decimal("1"), date(2025, 1, 10)),
+            ("pay", Decimal("500"), date(2025, 3, 3), PaymentChannel.OFFICE),
+            ("pay", Decimal("20000"), date(2025, 4, 1), PaymentChannel.BANK_TRANSFER),
+        ]
+        if bulk:
+            book = Book(session, actor)
+            contract = book.add_contract(fund_id=fund.id, borrower_id=borrower.id, **terms)
+            pay, moratorium, restructured = book.pay, book.add_moratorium, book.restructure
+        else:
+            contract = create_contract(session, actor, fund=fund, borrower=borrower, **terms)
+
+            def pay(contract, amount, day, channel):
+                record_payment(session, actor, contract, amount, day, channel)
+
+            def moratorium(contract, **values):
+                add_moratorium(session, actor, contract, **values)
+
+            def restructured(contract, **values):
+                restructure(session, actor, contract, **values)
+
+        for step, *values in story:
+            if step == "pay":
+                pay(contract, *values)
+            elif step == "moratorium":
+                round_no, start, end = values
+                moratorium(contract, round_no=round_no, start=start, end=end)
+            else:
+                count, first_due, rate, effective = values
+                restructured(
+                    contract,
+                    installments=count,
+                    first_due=first_due,
+                    rate=rate,
+                    effective=effective,
+                )
+        if bulk:
+            book.write()
+
+
+def test_bulk_payments_and_relief_write_the_rows_the_per_row_functions_write(db):
+    from tests.conftest import _empty_tables
+
+    _loan_story(db, bulk=False)
+    expected = _dump(db)
+    _empty_tables(db)
+
+    _loan_story(db, bulk=True)
+
+    got = _dump(db)
+    assert len(got["relief_measure"]) == 2 and len(got["payment"]) == 3
+    assert _audit_set(got) == _audit_set(expected)
+    assert got == expected
