@@ -698,10 +698,28 @@ class Book:
         )
 
     def write(self, progress: Progress | None = None) -> None:
-        """Insert and update everything held, in batches, parents before children."""
-        if self.dry_run:
-            raise RuntimeError("a dry-run book writes nothing")
-        tick = progress or (lambda _n: None)
+        """Insert and update everything held, in batches, parents before children; then
+        let go of it (a caller may write a long file in parts, in one transaction).
+        A dry-run book only lets go."""
+        if not self.dry_run:
+            self._write(progress or (lambda _n: None))
+        for contract in (*self.contract_objects, *self.adopted):
+            # Written: nothing may change them in memory any more.
+            contract.installments = []
+            contract.row = None
+        for held in (
+            self.borrowers,
+            self.borrower_updates,
+            self.contracts,
+            self.contract_objects,
+            self.adopted,
+            self.payments,
+            self.reliefs,
+            self.audits,
+        ):
+            held.clear()
+
+    def _write(self, tick: Progress) -> None:
         self._insert(Borrower.__table__, self.borrowers, tick)
         self._update_borrowers()
         self._insert(Contract.__table__, self.contracts, tick)

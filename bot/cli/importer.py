@@ -190,8 +190,8 @@ def _quoted(value: str) -> str:
 
 
 class _ProgressBars:
-    """Progress on stderr for long files: a count of rows checked, then bars for the rows
-    compared with the database and the rows written. Short files stay silent."""
+    """Progress on stderr for long files: a count of rows checked, then a bar for the rows
+    compared with the database and written. Short files stay silent."""
 
     def __init__(self) -> None:
         self.bar = None
@@ -227,8 +227,7 @@ class _ProgressBars:
 
 _LABELS = {
     "check": lambda: _("Checking"),
-    "compare": lambda: _("Importing"),
-    "write": lambda: _("Writing"),
+    "import": lambda: _("Importing"),
 }
 
 

@@ -28,7 +28,8 @@ from models.register_import.upsert import Upserter
 from models.types import Source
 
 HEADER_SEARCH_ROWS = 10
-# Called with ("check" | "compare" | "write", done, total or None) as the import goes.
+WRITE_EVERY = 5_000
+# Called with ("check" | "import", rows done, rows in all or None) as the import goes.
 Progress = Callable[[str, int, int | None], None]
 
 __all__ = ["MAX_ROWS", "FileProblem", "ImportResult", "Problem", "import_register"]
@@ -99,24 +100,20 @@ def import_register(
             dry_run=dry_run,
         )
         upserter.prepare(rows.rows)
+        book = upserter.book
+        total = len(rows.rows)
         for done, row in enumerate(rows.rows, start=1):
             outcome, problems = upserter.apply(row)
             result.problems.extend(problems)
             _count(result, outcome)
-            if done % 1000 == 0:
-                tick("compare", done, len(rows.rows))
+            if done % WRITE_EVERY == 0 or done == total:
+                # Written in parts to bound the memory; one transaction still, so any
+                # problem further down rolls the parts back too.
+                if result.ok:
+                    book.write()
+                tick("import", done, total)
         result.problems.sort(key=lambda p: p.row)
         if result.ok and not dry_run:
-            book = upserter.book
-            total = book.row_count()
-            written = 0
-
-            def step(count: int) -> None:
-                nonlocal written
-                written += count
-                tick("write", written, total)
-
-            book.write(step)
             session.commit()
         else:
             session.rollback()

@@ -51,8 +51,9 @@ def read_sheet(path: Path, *, max_rows: int = MAX_ROWS) -> Iterator[SheetRow]:
     if not path.is_file():
         raise DomainError("import_no_file", file=str(path))
     if suffix in (".xlsx", ".xlsm"):
-        rows = _read_xlsx(path)
+        rows = _read_xlsx(path, max_rows)
     elif suffix in (".csv", ".txt"):
+        _refuse_long_csv(path, max_rows)
         rows = _read_csv(path)
     else:
         raise DomainError("import_file_type", file=path.name)
@@ -66,14 +67,20 @@ def _limited(rows: Iterator[SheetRow], path: Path, max_rows: int) -> Iterator[Sh
         yield row
 
 
-def _read_xlsx(path: Path) -> Iterator[SheetRow]:
+def _read_xlsx(path: Path, max_rows: int) -> Iterator[SheetRow]:
     """The rows of the workbook's first sheet, streamed (read-only mode)."""
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        declared = workbook.worksheets[0].max_row
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a bad file
         raise DomainError(
             "import_unreadable", file=path.name, detail=exc.__class__.__name__
         ) from None
+    if declared is not None and declared > max_rows:
+        # The size Excel wrote: refuse before reading a row. (A wrong or missing size is
+        # caught while streaming, by _limited.)
+        workbook.close()
+        raise DomainError("import_too_many_rows", file=path.name, max=max_rows)
     return _xlsx_rows(workbook)
 
 
@@ -135,6 +142,25 @@ def _csv_rows(handle, delimiter: str, path: Path) -> Iterator[SheetRow]:
     finally:
         csv.field_size_limit(previous)
         handle.close()
+
+
+def _refuse_long_csv(path: Path, max_rows: int) -> None:
+    """Count the records of a big CSV file before checking any (a quick pass, no values
+    kept), so an oversized file is refused at once and in little memory."""
+    if path.stat().st_size < max_rows * 20:
+        return  # fewer bytes than the limit's rows could take
+    encoding = _encoding(path)
+    with path.open(encoding=encoding, newline="") as handle:
+        delimiter = _delimiter(handle)
+        previous = csv.field_size_limit(MAX_CSV_CELL)
+        try:
+            for count, _record in enumerate(csv.reader(handle, delimiter=delimiter), start=1):
+                if count > max_rows:
+                    raise DomainError("import_too_many_rows", file=path.name, max=max_rows)
+        except csv.Error:
+            return  # reported against its row when the rows are read
+        finally:
+            csv.field_size_limit(previous)
 
 
 def _encoding(path: Path) -> str:

@@ -6,7 +6,6 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import cached_property
 from decimal import Decimal
 from typing import Any
 
@@ -28,6 +27,8 @@ from models.thai_text import (
 from models.types import BorrowerKind, Frequency, FundKind
 
 MAX_INSTALLMENTS = 600
+# The cells a problem found after the row checks may quote (kept per row, so only these).
+QUOTED_LATER = ("contract_no", "borrower_name", "national_id", "phone", "paid_to_date")
 _FUNDS = {
     "womensfund": FundKind.WOMENS_FUND,
     "กองทุนพัฒนาบทบาทสตรี": FundKind.WOMENS_FUND,
@@ -77,9 +78,10 @@ def _refusal(exc: ValueError) -> tuple[str, dict]:
     return "invalid", {"reason": str(exc)}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RegisterRow:
-    """One contract as the register states it, every value checked."""
+    """One contract as the register states it, every value checked (slots: a file may hold
+    200,000 of them until they are written)."""
 
     number: int
     fund_kind: FundKind
@@ -101,12 +103,8 @@ class RegisterRow:
     paid_to_date: Decimal | None
     # The cells as the file wrote them, to quote in a problem found later.
     written: dict[str, str]
-
-    @cached_property
-    def village_path(self) -> tuple[str, str, str, str]:
-        """The village as names from the province down ("หมู่ 3" for "3" or "หมู่ที่ 3")."""
-        number, name = parse_village(self.village)
-        return (self.province, self.district, self.subdistrict, village_label(number, name))
+    # The village as names from the province down ("หมู่ 3" for "3" or "หมู่ที่ 3").
+    village_path: tuple[str, str, str, str]
 
     @property
     def fund_key(self) -> tuple:
@@ -275,7 +273,7 @@ class RowChecker:
         problems = self._check_together(row, values)
         if problems:
             return None, problems
-        written = {key: shown(cell) for key, cell in cells.items()}
+        written = {key: shown(cells[key]) for key in QUOTED_LATER}
         return self._register_row(row.number, values, written), []
 
     def problem(
@@ -333,7 +331,18 @@ class RowChecker:
             frequency=values["frequency"],
             paid_to_date=values["paid_to_date"],
             written=written,
+            village_path=_village_path(values),
         )
+
+
+def _village_path(values: dict[str, Any]) -> tuple[str, str, str, str]:
+    number, name = parse_village(values["village"])
+    return (
+        values["province"],
+        values["district"],
+        values["subdistrict"],
+        village_label(number, name),
+    )
 
 
 def _total_due(values: dict[str, Any]) -> Decimal:

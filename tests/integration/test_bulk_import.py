@@ -26,7 +26,7 @@ from models.register_import.reading import SheetRow, read_sheet
 from models.register_import.rows import RowChecker
 from models.schedule import create_contract
 from models.types import FundKind, PaymentChannel, Source
-from tests.integration.test_import import NID2, table_counts, thai_row, write_csv
+from tests.integration.test_import import KEYS, NID2, table_counts, thai_row, write_csv
 
 TODAY = date(2026, 3, 15)
 SECRET = "test-secret"
@@ -435,3 +435,20 @@ def test_bulk_payments_and_relief_write_the_rows_the_per_row_functions_write(db)
     assert len(got["relief_measure"]) == 2 and len(got["payment"]) == 3
     assert _audit_set(got) == _audit_set(expected)
     assert got == expected
+
+
+def test_an_xlsx_beyond_the_row_limit_is_refused_by_its_size(db, tmp_path):
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(KEYS)
+    for n in range(20):
+        sheet.append([thai_row(contract_no=f"ส.{n}")[key] for key in KEYS])
+    path = tmp_path / "big.xlsx"
+    workbook.save(path)
+
+    result = import_register(
+        db, path, province="สระบุรี", secret_key=SECRET, today=TODAY, locale="th", max_rows=10
+    )
+
+    assert [p.code for p in result.file_problems] == ["import_too_many_rows"]
+    assert set(table_counts(db).values()) == {0}
