@@ -11,9 +11,9 @@ and the audit entries are the ones the per-row functions write, in the same orde
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from operator import itemgetter
 from datetime import date
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Table, bindparam, select, text, update
