@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import codecs
 import csv
+import re
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -68,20 +70,60 @@ def _limited(rows: Iterator[SheetRow], path: Path, max_rows: int) -> Iterator[Sh
 
 
 def _read_xlsx(path: Path, max_rows: int) -> Iterator[SheetRow]:
-    """The rows of the workbook's first sheet, streamed (read-only mode)."""
+    """The rows of the workbook's first sheet, streamed (read-only mode).
+
+    An oversized sheet is refused before openpyxl opens it: without a declared size
+    (programs other than Excel write none) openpyxl reads the whole sheet just to size it.
+    """
+    if _sheet_rows(path, max_rows) > max_rows:
+        raise DomainError("import_too_many_rows", file=path.name, max=max_rows)
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        declared = workbook.worksheets[0].max_row
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a bad file
         raise DomainError(
             "import_unreadable", file=path.name, detail=exc.__class__.__name__
         ) from None
-    if declared is not None and declared > max_rows:
-        # The size Excel wrote: refuse before reading a row. (A wrong or missing size is
-        # caught while streaming, by _limited.)
-        workbook.close()
-        raise DomainError("import_too_many_rows", file=path.name, max=max_rows)
     return _xlsx_rows(workbook)
+
+
+def _sheet_rows(path: Path, max_rows: int) -> int:
+    """How many <row> elements the first sheet's XML holds, counted (up to just past
+    `max_rows`) by a byte scan of the zip member; 0 when the parts cannot be found (openpyxl
+    then says what is wrong with the file)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            member = _first_sheet(archive)
+            if member is None:
+                return 0
+            count, tail = 0, b""
+            with archive.open(member) as stream:
+                while count <= max_rows and (chunk := stream.read(1 << 20)):
+                    data = tail + chunk
+                    count += data.count(b"<row ") + data.count(b":row ")
+                    # A tag cut at the chunk's end is counted with the next chunk.
+                    tail = data[-5:]
+                    count -= tail.count(b"<row ") + tail.count(b":row ")
+            return count + tail.count(b"<row ") + tail.count(b":row ")
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return 0
+
+
+_SHEET = re.compile(rb"<(?:\w+:)?sheet\b[^>]*?\b(?:\w+:)?id=\"([^\"]+)\"")
+_RELATION = re.compile(rb"<(?:\w+:)?Relationship\b([^>]*)>")
+_ATTRIBUTE = re.compile(rb"(\w+)=\"([^\"]*)\"")
+
+
+def _first_sheet(archive: zipfile.ZipFile) -> str | None:
+    """The zip member of the workbook's first sheet, from workbook.xml and its relations."""
+    match = _SHEET.search(archive.read("xl/workbook.xml"))
+    if match is None:
+        return None
+    for relation in _RELATION.finditer(archive.read("xl/_rels/workbook.xml.rels")):
+        attributes = dict(_ATTRIBUTE.findall(relation.group(1)))
+        if attributes.get(b"Id") == match.group(1):
+            target = attributes.get(b"Target", b"").decode()
+            return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    return None
 
 
 def _xlsx_rows(workbook) -> Iterator[SheetRow]:

@@ -452,3 +452,11 @@ def test_an_xlsx_beyond_the_row_limit_is_refused_by_its_size(db, tmp_path):
 
     assert [p.code for p in result.file_problems] == ["import_too_many_rows"]
     assert set(table_counts(db).values()) == {0}
+
+
+def test_the_demo_shows_its_progress_on_stderr(db, cli):
+    result = cli("seed-demo", "--borrowers", "20", "--today", "15/3/2569")
+
+    assert result.exit_code == 0, result.output
+    stages = result.stderr.splitlines()
+    assert len(stages) == 2 and stages[1] == "กำลังบันทึก", stages
