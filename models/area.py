@@ -94,7 +94,23 @@ def _ensure(
     area = session.scalar(select(Area).where(Area.path == path))
     if area is not None:
         return area
-    area = Area(parent=parent, level=level, name=name, village_no=number, path=path)
+    area = new_area(session, parent, level, name, number, path)
+    session.flush()
+    return area
+
+
+def new_area(
+    session: Session,
+    parent: Area | None,
+    level: AreaLevel,
+    name: str,
+    number: int | None,
+    path: str,
+    *,
+    area_id: int | None = None,
+) -> Area:
+    """A new area below `parent` (stored, or given its id), added to the session."""
+    area = Area(id=area_id, parent=parent, level=level, name=name, village_no=number, path=path)
     if parent is not None:
         area.province_id = parent.province_id or parent.id
         area.district_id = parent.id if parent.level is AreaLevel.DISTRICT else parent.district_id
@@ -102,7 +118,6 @@ def _ensure(
             parent.id if parent.level is AreaLevel.SUBDISTRICT else parent.subdistrict_id
         )
     session.add(area)
-    session.flush()
     return area
 
 

@@ -69,6 +69,27 @@ def audit(
     return entry
 
 
+def audit_row(
+    actor: Actor,
+    action: str,
+    entity: str,
+    entity_id: int | None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The audit_log row `audit` would add, as values for a bulk insert (same content)."""
+    return {
+        "at": utcnow(),
+        "actor": actor.name,
+        "source": actor.source,
+        "action": action,
+        "entity": entity,
+        "entity_id": entity_id,
+        "before": _plain(before),
+        "after": _plain(after),
+    }
+
+
 def _plain(values: dict[str, Any] | None) -> dict[str, Any] | None:
     # JSON columns take no Decimal or date: money as "1234.50", dates ISO.
     if values is None:
@@ -77,6 +98,8 @@ def _plain(values: dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 def _plain_value(value: Any) -> Any:
+    if value is None or type(value) in (str, int, bool):
+        return value
     if isinstance(value, Decimal):
         return f"{value:.2f}"
     if isinstance(value, date | datetime):

@@ -165,22 +165,12 @@ def update_borrower(
     A missing title, phone or ID means "not given" and leaves what is stored. An ID that
     differs from the stored one raises IdentityConflict.
     """
-    title, bare = split_title(name)
-    wanted = {"name": bare, "name_key": name_key(name)}
-    if title:
-        wanted["title"] = title
-    if phone:
-        wanted["phone"] = phone
-    if national_id:
-        digest = hash_national_id(secret_key, national_id)
-        if borrower.national_id_hash not in (None, digest):
-            raise IdentityConflict(borrower.id)
-        wanted["national_id_hash"] = digest
-        wanted["national_id_last4"] = validate_national_id(national_id)[-4:]
-    before = {k: getattr(borrower, k) for k, v in wanted.items() if getattr(borrower, k) != v}
+    current = {key: getattr(borrower, key) for key in ("id", *BORROWER_FIELDS)}
+    before, after = borrower_changes(
+        current, secret_key=secret_key, name=name, phone=phone, national_id=national_id
+    )
     if not before:
         return False
-    after = {k: wanted[k] for k in before}
     for key, value in after.items():
         setattr(borrower, key, value)
     session.flush()
@@ -194,6 +184,36 @@ def update_borrower(
         after=_shown(after),
     )
     return True
+
+
+BORROWER_FIELDS = ("title", "name", "name_key", "phone", "national_id_hash", "national_id_last4")
+
+
+def borrower_changes(
+    current: dict, *, secret_key: str, name: str, phone: str | None, national_id: str | None
+) -> tuple[dict, dict]:
+    """What update_borrower changes on a borrower whose stored values are `current`:
+    (before, after) of the changed fields, both empty when nothing changes. Pure, so the
+    bulk import applies the same rule. Raises IdentityConflict for another stored ID."""
+    title, bare = split_title(name)
+    wanted = {"name": bare, "name_key": name_key(name)}
+    if title:
+        wanted["title"] = title
+    if phone:
+        wanted["phone"] = phone
+    if national_id:
+        digest = hash_national_id(secret_key, national_id)
+        if current["national_id_hash"] not in (None, digest):
+            raise IdentityConflict(current.get("id"))
+        wanted["national_id_hash"] = digest
+        wanted["national_id_last4"] = validate_national_id(national_id)[-4:]
+    before = {k: current[k] for k, v in wanted.items() if current[k] != v}
+    return before, {k: wanted[k] for k in before}
+
+
+def shown_in_audit(values: dict) -> dict:
+    """Borrower values as the audit log keeps them (public name of _shown)."""
+    return _shown(values)
 
 
 def _create(

@@ -81,7 +81,7 @@ def record_payment(
         "payment",
         payment.id,
         before=before,
-        after={**_describe(payment), **(after or {})},
+        after={**describe_payment(payment), **(after or {})},
     )
     return payment
 
@@ -99,7 +99,7 @@ def confirm_payment(session: Session, actor: Actor, payment: Payment) -> Payment
         "payment",
         payment.id,
         before={"state": PaymentState.PENDING, **(before or {})},
-        after={**_describe(payment), **(after or {})},
+        after={**describe_payment(payment), **(after or {})},
     )
     return payment
 
@@ -136,7 +136,7 @@ def reverse_payment(session: Session, actor: Actor, payment: Payment, reason: st
         # The new schedule was built from what this payment left owing; undoing it on the
         # old schedule would silently drop the money from the debt.
         raise DomainError("payment_on_replaced_schedule", id=payment.id)
-    before = {"payment_state": payment.state, **_position(contract, installments)}
+    before = {"payment_state": payment.state, **position(contract, installments)}
     # The reversal keeps the original date: the money counts as never received, so the
     # arrears on any past date come out as if the payment had not been recorded.
     reversal = Payment(
@@ -182,7 +182,7 @@ def reverse_payment(session: Session, actor: Actor, payment: Payment, reason: st
             "reversal_id": reversal.id,
             "amount": reversal.amount,
             "reason": reason,
-            **_position(contract, installments),
+            **position(contract, installments),
         },
     )
     return reversal
@@ -196,26 +196,18 @@ def _allocate_if_confirmed(
         return None, None
     contract = payment.contract
     targets = open_installments(contract)
-    before = _position(contract, targets)
+    before = position(contract, targets)
     allocate(session, payment, targets)
     session.flush()
     _update_status(session, actor, contract)
     touched = [a.installment for a in payment.allocations]
-    return before, _position(contract, touched)
+    return before, position(contract, touched)
 
 
 def allocate(session: Session, payment: Payment, targets: list[Installment]) -> None:
     """Spread the payment over `targets` in order, interest first on each."""
-    left = payment.amount
-    for installment in targets:
-        if left <= 0:
-            break
-        interest = min(left, installment.interest_due - installment.interest_paid)
-        left -= interest
-        principal = min(left, installment.principal_due - installment.principal_paid)
-        left -= principal
-        if interest == 0 and principal == 0:
-            continue
+    parts, left = split_payment(payment.amount, targets)
+    for installment, interest, principal in parts:
         installment.interest_paid += interest
         installment.principal_paid += principal
         session.add(
@@ -229,6 +221,25 @@ def allocate(session: Session, payment: Payment, targets: list[Installment]) -> 
             )
         )
     payment.unallocated = left
+
+
+def split_payment(amount: Decimal, targets: list) -> tuple[list[tuple], Decimal]:
+    """(installment, interest, principal) for each installment of `targets` the amount
+    reaches, oldest first and interest first on each, and what is left over. Pure: the bulk
+    loader (models/bulk_load.py) allocates with it too."""
+    left = amount
+    parts = []
+    for installment in targets:
+        if left <= 0:
+            break
+        interest = min(left, installment.interest_due - installment.interest_paid)
+        left -= interest
+        principal = min(left, installment.principal_due - installment.principal_paid)
+        left -= principal
+        if interest == 0 and principal == 0:
+            continue
+        parts.append((installment, interest, principal))
+    return parts, left
 
 
 def _update_status(session: Session, actor: Actor, contract: Contract) -> None:
@@ -250,8 +261,9 @@ def _update_status(session: Session, actor: Actor, contract: Contract) -> None:
     contract.status = status
 
 
-def _position(contract: Contract, installments: list[Installment]) -> dict:
-    """What the audit log keeps of these installments and the contract."""
+def position(contract: Contract, installments: list[Installment]) -> dict:
+    """What the audit log keeps of these installments and the contract (any object with
+    the same attributes will do: the bulk loader passes its own)."""
     return {
         "contract_status": contract.status,
         "installments": [
@@ -266,7 +278,7 @@ def _position(contract: Contract, installments: list[Installment]) -> dict:
     }
 
 
-def _describe(payment: Payment) -> dict:
+def describe_payment(payment: Payment) -> dict:
     """The payment as the audit log keeps it."""
     return {
         "contract_id": payment.contract_id,

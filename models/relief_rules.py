@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -30,22 +31,11 @@ def add_moratorium(
     session: Session, actor: Actor, contract: Contract, *, round_no: int, start: date, end: date
 ) -> ReliefMeasure:
     """Defer the unpaid installments falling due in [start, end] past the end; no interest."""
-    if start > end:
-        raise DomainError("moratorium_backwards")
-    if round_no < 1:
-        raise DomainError("moratorium_round_invalid")
-    _require_open(contract)
+    check_moratorium(contract, round_no=round_no, start=start, end=end)
     if _has_round(session, contract, round_no):
         raise DomainError("moratorium_round_exists", round=round_no, contract=contract.contract_no)
     frequency = Frequency(contract.frequency)
-    # Everything unpaid from the start moves by the same whole number of periods, so the
-    # schedule keeps one installment per period after the moratorium.
-    deferred = [i for i in open_installments(contract) if i.due_date >= start]
-    periods = _periods_to_clear(deferred, start, end, frequency)
-    before = _due_dates(deferred) if periods else []
-    if periods:
-        for installment in deferred:
-            installment.due_date = _shifted(installment, periods, frequency)
+    deferred, periods, before = defer(contract, start, end)
     measure = ReliefMeasure(
         contract=contract,
         kind=ReliefKind.MORATORIUM,
@@ -68,16 +58,48 @@ def add_moratorium(
         "contract",
         contract.id,
         before={"installments": before},
-        after={
-            "relief_id": measure.id,
-            "round_no": round_no,
-            "start": start,
-            "end": end,
-            "periods_deferred": periods,
-            "installments": _due_dates(deferred) if periods else [],
-        },
+        after=moratorium_after(measure.id, round_no, start, end, deferred, periods),
     )
     return measure
+
+
+def check_moratorium(contract: Contract, *, round_no: int, start: date, end: date) -> None:
+    """Refuse a moratorium that cannot be recorded (the round's uniqueness aside)."""
+    if start > end:
+        raise DomainError("moratorium_backwards")
+    if round_no < 1:
+        raise DomainError("moratorium_round_invalid")
+    _require_open(contract)
+
+
+def defer(contract: Contract, start: date, end: date) -> tuple[list, int, list[dict]]:
+    """Move the unpaid installments due from `start` past `end`, in memory: the deferred
+    installments, by how many periods, and their due dates before (for the audit log).
+    Works on any contract-like object (the bulk loader's too)."""
+    frequency = Frequency(contract.frequency)
+    # Everything unpaid from the start moves by the same whole number of periods, so the
+    # schedule keeps one installment per period after the moratorium.
+    deferred = [i for i in open_installments(contract) if i.due_date >= start]
+    periods = _periods_to_clear(contract, deferred, start, end, frequency)
+    before = _due_dates(deferred) if periods else []
+    if periods:
+        for installment in deferred:
+            installment.due_date = _shifted(contract, installment, periods, frequency)
+    return deferred, periods, before
+
+
+def moratorium_after(
+    relief_id: int, round_no: int, start: date, end: date, deferred: list, periods: int
+) -> dict:
+    """What the audit log keeps after a moratorium."""
+    return {
+        "relief_id": relief_id,
+        "round_no": round_no,
+        "start": start,
+        "end": end,
+        "periods_deferred": periods,
+        "installments": _due_dates(deferred) if periods else [],
+    }
 
 
 def restructure(
@@ -92,6 +114,66 @@ def restructure(
     effective: date,
 ) -> ReliefMeasure:
     """Replace what remains of the schedule in force with a new one; the old stays as history."""
+    plan = plan_restructuring(
+        contract,
+        installments=installments,
+        first_due=first_due,
+        rate=rate,
+        frequency=frequency,
+        effective=effective,
+    )
+    new_rows = installments_for(plan.lines, schedule_no=plan.schedule_no, effective_from=effective)
+    new_rows[0].interest_due += plan.carried
+    contract.installments.extend(new_rows)
+    apply_restructuring(contract, plan)
+    terms = plan.terms
+    measure = ReliefMeasure(
+        contract=contract,
+        kind=ReliefKind.RESTRUCTURING,
+        start_date=effective,
+        terms=terms,
+        recorded_by=actor.name,
+    )
+    session.add(measure)
+    session.flush()
+    audit(
+        session,
+        actor,
+        "relief.restructure",
+        "contract",
+        contract.id,
+        before=plan.before,
+        after={"relief_id": measure.id, "effective": effective, **terms},
+    )
+    return measure
+
+
+@dataclass
+class RestructuringPlan:
+    """A restructuring worked out: the new schedule's lines (the first also takes the
+    carried interest), and what the audit log and the relief measure keep."""
+
+    schedule_no: int
+    rate: Decimal
+    frequency: Frequency
+    installments: int
+    carried: Decimal
+    lines: list
+    before: dict
+    terms: dict
+
+
+def plan_restructuring(
+    contract: Contract,
+    *,
+    installments: int,
+    first_due: date,
+    rate: Decimal | None,
+    frequency: Frequency | None,
+    effective: date,
+) -> RestructuringPlan:
+    """Check a restructuring and work it out; supersedes the unpaid installments in memory.
+    Works on any contract-like object (the bulk loader's too)."""
     if installments < 1:
         raise DomainError("schedule_needs_installment")
     if first_due < effective:
@@ -125,17 +207,7 @@ def restructure(
     for installment in superseded:
         # Paid parts stay on the old installment; only what was unpaid moves on.
         installment.superseded_on = effective
-
-    lines = build_schedule(principal, rate, first_due, installments, frequency)
     schedule_no = contract.schedule_no + 1
-    new_rows = installments_for(lines, schedule_no=schedule_no, effective_from=effective)
-    new_rows[0].interest_due += carried
-    contract.installments.extend(new_rows)
-    contract.schedule_no = schedule_no
-    contract.annual_interest_rate = rate
-    contract.frequency = frequency
-    contract.installment_count = installments
-
     terms = {
         "schedule_no": schedule_no,
         "installments": installments,
@@ -145,25 +217,18 @@ def restructure(
         "principal": f"{principal:.2f}",
         "carried_interest": f"{carried:.2f}",
     }
-    measure = ReliefMeasure(
-        contract=contract,
-        kind=ReliefKind.RESTRUCTURING,
-        start_date=effective,
-        terms=terms,
-        recorded_by=actor.name,
+    lines = build_schedule(principal, rate, first_due, installments, frequency)
+    return RestructuringPlan(
+        schedule_no, rate, frequency, installments, carried, lines, before, terms
     )
-    session.add(measure)
-    session.flush()
-    audit(
-        session,
-        actor,
-        "relief.restructure",
-        "contract",
-        contract.id,
-        before=before,
-        after={"relief_id": measure.id, "effective": effective, **terms},
-    )
-    return measure
+
+
+def apply_restructuring(contract: Contract, plan: RestructuringPlan) -> None:
+    """The contract's terms after the restructuring."""
+    contract.schedule_no = plan.schedule_no
+    contract.annual_interest_rate = plan.rate
+    contract.frequency = plan.frequency
+    contract.installment_count = plan.installments
 
 
 def rate_text(rate: Decimal) -> str:
@@ -188,7 +253,7 @@ def _has_round(session: Session, contract: Contract, round_no: int) -> bool:
 
 
 def _periods_to_clear(
-    deferred: list[Installment], start: date, end: date, frequency: Frequency
+    contract: Contract, deferred: list[Installment], start: date, end: date, frequency: Frequency
 ) -> int:
     """The fewest whole periods that move every deferred installment out of [start, end]."""
     if not deferred or deferred[0].due_date > end:
@@ -196,26 +261,28 @@ def _periods_to_clear(
     # The earliest one is the last to leave the window when all move together.
     earliest = deferred[0]
     for periods in range(1, MAX_DEFERRAL_PERIODS + 1):
-        if _shifted(earliest, periods, frequency) > end:
+        if _shifted(contract, earliest, periods, frequency) > end:
             return periods
     raise DomainError("moratorium_too_long")
 
 
-def _shifted(installment: Installment, periods: int, frequency: Frequency) -> date:
+def _shifted(
+    contract: Contract, installment: Installment, periods: int, frequency: Frequency
+) -> date:
     """The due date moved by whole periods, counted from its schedule's first due date.
 
     Every date of a schedule is its first date plus whole months, so counting from there
     keeps month-end dates: 28 Feb in a schedule starting 31 Jan moves to 31 Mar, not 28 Mar.
     """
-    anchor = _schedule_start(installment)
+    anchor = _schedule_start(contract, installment)
     due = installment.due_date
     months_so_far = (due.year - anchor.year) * 12 + due.month - anchor.month
     return add_months(anchor, months_so_far + periods * MONTHS_PER_PERIOD[frequency])
 
 
-def _schedule_start(installment: Installment) -> date:
+def _schedule_start(contract: Contract, installment: Installment) -> date:
     """The first due date of the installment's schedule, as it was built."""
-    for other in installment.contract.installments:
+    for other in contract.installments:
         if other.schedule_no == installment.schedule_no and other.seq == 1:
             return other.original_due_date
     return installment.original_due_date

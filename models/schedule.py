@@ -20,6 +20,7 @@ from models.types import ContractStatus, Frequency
 
 MONTHS_PER_PERIOD = {Frequency.MONTHLY: 1, Frequency.YEARLY: 12}
 PERIODS_PER_YEAR = {Frequency.MONTHLY: 12, Frequency.YEARLY: 1}
+_DAYS_IN_MONTH = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
 @dataclass(frozen=True)
@@ -46,13 +47,15 @@ def add_months(start: date, months: int) -> date:
     """`start` moved by whole months, keeping the day but clamping to the month's end."""
     index = start.year * 12 + start.month - 1 + months
     year, month = divmod(index, 12)
-    last_day = calendar.monthrange(year, month + 1)[1]
+    # calendar.monthrange would also work out the weekday: a bulk load calls this ~1M times.
+    last_day = _DAYS_IN_MONTH[month] + (month == 1 and calendar.isleap(year))
     return date(year, month + 1, min(start.day, last_day))
 
 
 def add_periods(start: date, periods: int, frequency: Frequency) -> date:
     """`start` moved by whole periods (months or years) of `frequency`."""
-    return add_months(start, periods * MONTHS_PER_PERIOD[Frequency(frequency)])
+    # A plain "monthly" finds its Frequency too: StrEnum members hash as their values.
+    return add_months(start, periods * MONTHS_PER_PERIOD[frequency])
 
 
 def build_schedule(

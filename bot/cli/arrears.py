@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import unicodedata
 from datetime import datetime
@@ -14,6 +12,7 @@ import click
 from bot.cli import pass_runtime, runtime_of
 from bot.cli.params import DATE
 from bot.errors import UserError
+from bot.export_safety import csv_text
 from bot.i18n import _, format_date, lazy_gettext, ngettext
 from models.area import SEPARATOR, find_area
 from models.arrears import (
@@ -56,6 +55,17 @@ CONTRACT_FIELDS = [
     "next_due_date",
     "next_due_amount",
 ]
+# The columns holding names and labels; every other column of the CSV is a number.
+TEXT_FIELDS = {
+    "fund",
+    "contract_no",
+    "borrower_name",
+    "area",
+    "level",
+    "aging_bucket",
+    "debtor_class",
+    "next_due_date",
+}
 
 
 @click.command("arrears")
@@ -104,18 +114,14 @@ def arrears(lazy, as_of, contract_no, area_path, fund_kind, by, output) -> None:
 
 
 def _csv(rows: list) -> str:
-    """CSV with English header keys, amounts as decimal strings and dates ISO."""
+    """CSV with English header keys, amounts as decimal strings and dates ISO; text cells
+    that a spreadsheet would run as formulas are neutralised (bot/export_safety.py)."""
     if rows and isinstance(rows[0], ArrearsTotals):
         records = [_flat(row.to_json()) for row in rows]
     else:
         records = [row.to_json() for row in rows]
     fields = list(records[0]) if records else CONTRACT_FIELDS
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
-    writer.writeheader()
-    for record in records:
-        writer.writerow({k: "" if v is None else v for k, v in record.items()})
-    return buffer.getvalue()
+    return csv_text(fields, records, numeric=[f for f in fields if f not in TEXT_FIELDS])
 
 
 def _flat(record: dict) -> dict:

@@ -115,19 +115,43 @@ def load_demo(runtime: Runtime, *, borrowers: int, seed: int, today: date | None
     today = today or datetime.now(runtime.settings.timezone).date()
     with runtime.db.session() as session:
         refuse_if_seeded(session)
-    label = _("Loading the demo province")
-    with (
-        runtime.db.session() as session,
-        click.progressbar(length=borrowers, label=label, file=sys.stderr) as bar,
-    ):
+    with runtime.db.session() as session, _DemoProgress() as progress:
         return seed_demo(
             session,
             settings=runtime.settings,
             borrowers=borrowers,
             seed=seed,
             today=today,
-            progress=bar.update,
+            progress=progress,
         )
+
+
+class _DemoProgress:
+    """Two bars on stderr: the loans worked out, then the rows written."""
+
+    def __init__(self) -> None:
+        self.bar = None
+        self.stage: str | None = None
+
+    def __enter__(self):
+        return self
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if stage != self.stage:
+            self._close()
+            self.stage = stage
+            label = _("Loading the demo province") if stage == "loans" else _("Writing")
+            self.bar = click.progressbar(length=total, label=label, file=sys.stderr)
+            self.bar.__enter__()
+        self.bar.update(done - self.bar.pos)
+
+    def _close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+    def __exit__(self, *exc) -> None:
+        self._close()
 
 
 def summary_lines(runtime: Runtime, report: SeedReport) -> list[str]:

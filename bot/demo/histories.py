@@ -1,9 +1,10 @@
 """Loan terms and repayment histories that leave each demo contract in a chosen debtor class.
 
 A plan fixes the terms and the dates that matter (when the borrower stopped paying, the
-moratorium rounds, the restructuring); `tell` then records the history through the same
-functions staff use: payments, moratoriums and restructurings, so the arrears engine sees
-ordinary data. Every date is chosen relative to the demo's `today`.
+moratorium rounds, the restructuring); `tell` then records the history in a bulk-load book
+(models/bulk_load.py), which applies the rules the staff's functions apply to payments,
+moratoriums and restructurings, so the arrears engine sees ordinary data. Every date is
+chosen relative to the demo's `today`.
 """
 
 from __future__ import annotations
@@ -13,12 +14,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_DOWN, Decimal
 
-from sqlalchemy.orm import Session
-
-from models.audit import Actor
-from models.contract import Contract, Installment
-from models.ledger import open_installments, record_payment
-from models.relief_rules import add_moratorium, restructure
+from models.bulk_load import Book, NewContract, NewInstallment
+from models.ledger import open_installments
 from models.schedule import add_months, add_periods
 from models.types import Frequency, FundKind, PaymentChannel
 
@@ -86,24 +83,22 @@ def plan_contract(
     return story(rng, today, principal, rate, frequency, count)
 
 
-def tell(
-    session: Session, actor: Actor, rng: random.Random, contract: Contract, plan: Plan, today: date
-) -> None:
+def tell(book: Book, rng: random.Random, contract: NewContract, plan: Plan, today: date) -> None:
     """Record the plan's history on `contract`: payments, then any relief, in date order."""
     first = list(contract.installments)
     new = plan.restructuring
     # Money paid on the first schedule was paid before it was replaced, and nothing after today.
     latest = min(today, new.effective - timedelta(days=1)) if new else today
-    _pay_installments(session, actor, rng, contract, first[: plan.paid], latest)
+    _pay_installments(book, rng, contract, first[: plan.paid], latest)
     if plan.partial:
-        _pay_part(session, actor, rng, contract, first[plan.paid], latest)
+        _pay_part(book, rng, contract, first[plan.paid], latest)
     if plan.pay_off_on is not None:
         amount = sum((i.remaining for i in open_installments(contract)), Decimal(0))
-        record_payment(session, actor, contract, amount, plan.pay_off_on, _channel(rng))
+        book.pay(contract, amount, plan.pay_off_on, _channel(rng))
     for round_no, start, end in plan.rounds:
-        add_moratorium(session, actor, contract, round_no=round_no, start=start, end=end)
+        book.add_moratorium(contract, round_no=round_no, start=start, end=end)
     if new is not None:
-        _tell_restructuring(session, actor, rng, contract, new, today)
+        _tell_restructuring(book, rng, contract, new, today)
 
 
 def _loan(rng: random.Random, kind: FundKind, is_group: bool):
@@ -255,11 +250,9 @@ _STORIES = {
 }
 
 
-def _tell_restructuring(session, actor, rng, contract: Contract, new: Restructuring, today):
+def _tell_restructuring(book: Book, rng, contract: NewContract, new: Restructuring, today):
     """Restructure on the effective date, then pay the new schedule as planned."""
-    restructure(
-        session,
-        actor,
+    book.restructure(
         contract,
         installments=new.count,
         first_due=new.first_due,
@@ -267,13 +260,13 @@ def _tell_restructuring(session, actor, rng, contract: Contract, new: Restructur
         effective=new.effective,
     )
     schedule = [i for i in contract.installments if i.schedule_no == contract.schedule_no]
-    _pay_installments(session, actor, rng, contract, schedule[: new.paid], today)
+    _pay_installments(book, rng, contract, schedule[: new.paid], today)
     if new.partial:
-        _pay_part(session, actor, rng, contract, schedule[new.paid], today)
+        _pay_part(book, rng, contract, schedule[new.paid], today)
 
 
 def _pay_installments(
-    session, actor, rng, contract, installments: list[Installment], latest: date
+    book: Book, rng, contract: NewContract, installments: list[NewInstallment], latest: date
 ) -> None:
     """Pay each installment in full, on or near its due date; some payers bundle a quarter."""
     bundle = 3 if contract.frequency is MONTHLY and rng.random() < 0.3 else 1
@@ -284,10 +277,10 @@ def _pay_installments(
         paid_on = due - timedelta(days=rng.randint(0, 7)) + timedelta(days=rng.randint(0, lateness))
         paid_on = max(min(paid_on, latest), contract.contract_date)
         amount = sum((i.remaining for i in group), Decimal(0))
-        record_payment(session, actor, contract, amount, paid_on, _channel(rng))
+        book.pay(contract, amount, paid_on, _channel(rng))
 
 
-def _pay_part(session, actor, rng, contract, installment: Installment, latest: date) -> None:
+def _pay_part(book: Book, rng, contract: NewContract, installment: NewInstallment, latest: date):
     """Pay part of an installment, in round hundreds: what a struggling borrower manages."""
     share = Decimal(rng.randint(30, 80)) / 100
     amount = (installment.remaining * share).quantize(Decimal(100), rounding=ROUND_DOWN)
@@ -295,7 +288,7 @@ def _pay_part(session, actor, rng, contract, installment: Installment, latest: d
         return
     paid_on = min(installment.due_date + timedelta(days=rng.randint(0, 5)), latest)
     paid_on = max(paid_on, contract.contract_date)
-    record_payment(session, actor, contract, amount, paid_on, _channel(rng))
+    book.pay(contract, amount, paid_on, _channel(rng))
 
 
 def _channel(rng: random.Random) -> PaymentChannel:

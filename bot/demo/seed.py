@@ -1,7 +1,9 @@
 """`seed_demo`: a realistic demo province (Saraburi) with staff, funds, borrowers and loans.
 
-Deterministic for a given seed and `today`. Every debtor class is represented on `today`,
-and every row is written through the same functions staff use, so it is audited like them.
+Deterministic for a given seed and `today`. Every debtor class is represented on `today`.
+Borrowers, contracts and their histories go through the bulk loader (models/bulk_load.py):
+the rules and audit entries of the functions staff use, written in batches, so 3,000
+borrowers load in seconds instead of a minute.
 """
 
 from __future__ import annotations
@@ -21,16 +23,17 @@ from bot.demo import geography, names
 from bot.demo.histories import CLASSES, Plan, plan_contract, tell
 from bot.errors import UserError
 from bot.i18n import BE_OFFSET, _
-from models.area import Area, ensure_area
+from models.area import SEPARATOR, Area, new_area
 from models.arrears import fund_totals
 from models.audit import Actor, audit
-from models.borrower import find_or_create_borrower
+from models.borrower import hash_national_id
+from models.bulk_load import Book
 from models.contract import Contract
 from models.fund import Fund
 from models.payment import Payment
-from models.schedule import create_contract
 from models.staff import Staff
-from models.types import BorrowerKind, FundKind, Role, Source
+from models.thai_text import name_key, split_title
+from models.types import AreaLevel, BorrowerKind, FundKind, Role, Source
 
 ACTOR = Actor("seed-demo", Source.CLI)
 KKCJ_SHARE = 0.4
@@ -122,25 +125,40 @@ def seed_demo(
     borrowers: int = 3000,
     seed: int = 2569,
     today: date,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> SeedReport:
-    """Fill an empty database with the demo province; refuse when it already has contracts."""
+    """Fill an empty database with the demo province; refuse when it already has contracts.
+
+    `progress(stage, done, total)` hears how far "loans" (worked out in memory) and then
+    "write" (rows inserted) have gone.
+    """
     started = time.perf_counter()
+    tick = progress or (lambda _stage, _done, _total: None)
     refuse_if_seeded(session)
     if borrowers < 1:
         raise UserError(_("The demo needs at least one borrower"))
     rng = random.Random(seed)
-    tree = _build_areas(session, rng)
+    book = Book(session, ACTOR)
+    tree = _build_areas(session, rng, book)
     officers, staff_counts = _build_staff(session, rng, tree)
     womens_fund, kkcj_funds = _build_funds(session, rng, tree, borrowers)
     loans = _plan_loans(rng, tree, list(kkcj_funds), borrowers, today)
     _number_contracts(loans)
-    for loan in loans:
+    for done, loan in enumerate(loans, start=1):
         fund = womens_fund if loan.kind is FundKind.WOMENS_FUND else kkcj_funds[loan.village.id]
         officer = officers[loan.village.subdistrict_id]
-        _write_loan(session, rng, settings, loan, fund, officer, today)
-        if progress is not None:
-            progress(1)
+        _write_loan(book, rng, settings, loan, fund, officer, today)
+        if done % 100 == 0 or done == len(loans):
+            tick("loans", done, len(loans))
+    total = book.row_count()
+    written = 0
+
+    def step(count: int) -> None:
+        nonlocal written
+        written += count
+        tick("write", min(written, total), total)
+
+    book.write(step)
     session.flush()
     return SeedReport(
         today=today,
@@ -182,22 +200,26 @@ def refuse_if_seeded(session: Session) -> None:
         )
 
 
-def _build_areas(session: Session, rng: random.Random) -> _Province:
-    """Province, districts, subdistricts and their numbered villages (หมู่ 1..N)."""
+def _build_areas(session: Session, rng: random.Random, book: Book) -> _Province:
+    """Province, districts, subdistricts and their numbered villages (หมู่ 1..N), created in
+    one flush (ids taken first, so each area can name its parent)."""
     counts = geography.village_counts(rng)
-    tree: _Province | None = None
+
+    def add(parent: Area | None, level: AreaLevel, name: str, number: int | None = None):
+        segment = f"หมู่ {number}" if number is not None else name
+        path = segment if parent is None else parent.path + SEPARATOR + segment
+        return new_area(session, parent, level, name, number, path, area_id=book.take_id(Area))
+
+    tree = _Province(province=add(None, AreaLevel.PROVINCE, geography.PROVINCE))
     for district, subdistricts in geography.SUBDISTRICTS.items():
+        district_area = tree.districts[district] = add(tree.province, AreaLevel.DISTRICT, district)
         for subdistrict in subdistricts:
-            for number in range(1, counts[(district, subdistrict)] + 1):
-                village = ensure_area(
-                    session, geography.PROVINCE, district, subdistrict, f"หมู่ {number}"
-                )
-                if tree is None:
-                    tree = _Province(province=village.parent.parent.parent)
-                tree.villages.append(village)
-            sub_area = village.parent
-            tree.districts[district] = sub_area.parent
+            sub_area = add(district_area, AreaLevel.SUBDISTRICT, subdistrict)
             tree.subdistricts.setdefault(district, []).append(sub_area)
+            for number in range(1, counts[(district, subdistrict)] + 1):
+                village = add(sub_area, AreaLevel.VILLAGE, f"หมู่ {number}", number)
+                tree.villages.append(village)
+    session.flush()
     return tree
 
 
@@ -371,44 +393,35 @@ def _number_contracts(loans: list[_Loan]) -> None:
 
 
 def _write_loan(
-    session: Session,
+    book: Book,
     rng: random.Random,
     settings: Settings,
     loan: _Loan,
     fund: Fund,
     officer: Staff,
     today: date,
-) -> Contract:
+) -> None:
     """The borrower, their contract with its officer, and its history up to today."""
     who = loan.borrower
-    borrower = find_or_create_borrower(
-        session,
-        ACTOR,
-        secret_key=settings.secret_key,
+    title, bare = split_title(who.name)
+    nid = who.national_id
+    borrower_id = book.add_borrower(
         kind=BorrowerKind.GROUP if who.is_group else BorrowerKind.PERSON,
-        name=who.name,
+        title=title,
+        name=bare,
+        name_key=name_key(who.name),
         phone=who.phone,
-        national_id=who.national_id,
-        village=who.village,
+        national_id_hash=hash_national_id(settings.secret_key, nid) if nid else None,
+        national_id_last4=nid[-4:] if nid else None,
+        area_id=who.village.id,
+        area_path=who.village.path,
         locale=settings.locale,
+        representative_name=who.representative,
     )
-    if who.representative:
-        borrower.representative_name = who.representative
-        audit(
-            session,
-            ACTOR,
-            "borrower.update",
-            "borrower",
-            borrower.id,
-            before={"representative_name": None},
-            after={"representative_name": who.representative},
-        )
     terms = loan.plan.terms
-    contract = create_contract(
-        session,
-        ACTOR,
-        fund=fund,
-        borrower=borrower,
+    contract = book.add_contract(
+        fund_id=fund.id,
+        borrower_id=borrower_id,
         contract_no=loan.contract_no,
         principal=terms.principal,
         annual_interest_rate=terms.rate,
@@ -416,10 +429,9 @@ def _write_loan(
         first_due_date=terms.first_due,
         installment_count=terms.count,
         frequency=terms.frequency,
-        officer=officer,
+        officer_id=officer.id,
     )
-    tell(session, ACTOR, rng, contract, loan.plan, today)
-    return contract
+    tell(book, rng, contract, loan.plan, today)
 
 
 def _phone(rng: random.Random) -> str:

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from bot.i18n import _, format_money
-from bot.register_import.columns import HeaderMap
-from bot.register_import.reading import Cell, SheetRow, is_blank
 from models.area import parse_village, village_label
+from models.register_import.columns import HeaderMap
+from models.register_import.reading import Cell, SheetRow, is_blank
 from models.schedule import build_schedule
 from models.thai_text import (
     BE_OFFSET,
-    N_,
     name_key,
     normalize_phone,
     parse_amount,
@@ -29,6 +27,8 @@ from models.thai_text import (
 from models.types import BorrowerKind, Frequency, FundKind
 
 MAX_INSTALLMENTS = 600
+# The cells a problem found after the row checks may quote (kept per row, so only these).
+QUOTED_LATER = ("contract_no", "borrower_name", "national_id", "phone", "paid_to_date")
 _FUNDS = {
     "womensfund": FundKind.WOMENS_FUND,
     "กองทุนพัฒนาบทบาทสตรี": FundKind.WOMENS_FUND,
@@ -51,36 +51,37 @@ _FREQUENCIES = {
 
 @dataclass(frozen=True)
 class Problem:
-    """What is wrong with one cell (or one row) of the file, in the reader's language."""
+    """What is wrong with one cell (or one row) of the file: where, and a code with its
+    parameters (the command line words it in the reader's language)."""
 
     row: int
     column: str | None
     value: str | None
-    message: str
-
-    def render(self) -> str:
-        """One line of the error report."""
-        if self.column is None:
-            return _("Row %(row)d: %(problem)s", row=self.row, problem=self.message)
-        if self.value is None:
-            return _(
-                "Row %(row)d, column %(column)s: %(problem)s",
-                row=self.row,
-                column=self.column,
-                problem=self.message,
-            )
-        return _(
-            "Row %(row)d, column %(column)s: '%(value)s' %(problem)s",
-            row=self.row,
-            column=self.column,
-            value=self.value,
-            problem=self.message,
-        )
+    code: str
+    params: dict = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+class CellError(ValueError):
+    """A cell's value refused by a converter: a problem code and its parameters."""
+
+    def __init__(self, code: str, **params: Any) -> None:
+        super().__init__(code)
+        self.code = code
+        self.params = params
+
+
+def _refusal(exc: ValueError) -> tuple[str, dict]:
+    """A converter's refusal as a code: its own, or models.thai_text's reason (an English
+    predicate marked for translation) under the code "invalid"."""
+    if isinstance(exc, CellError):
+        return exc.code, exc.params
+    return "invalid", {"reason": str(exc)}
+
+
+@dataclass(frozen=True, slots=True)
 class RegisterRow:
-    """One contract as the register states it, every value checked."""
+    """One contract as the register states it, every value checked (slots: a file may hold
+    200,000 of them until they are written)."""
 
     number: int
     fund_kind: FundKind
@@ -102,12 +103,8 @@ class RegisterRow:
     paid_to_date: Decimal | None
     # The cells as the file wrote them, to quote in a problem found later.
     written: dict[str, str]
-
-    @property
-    def village_path(self) -> tuple[str, str, str, str]:
-        """The village as names from the province down ("หมู่ 3" for "3" or "หมู่ที่ 3")."""
-        number, name = parse_village(self.village)
-        return (self.province, self.district, self.subdistrict, village_label(number, name))
+    # The village as names from the province down ("หมู่ 3" for "3" or "หมู่ที่ 3").
+    village_path: tuple[str, str, str, str]
 
     @property
     def fund_key(self) -> tuple:
@@ -133,19 +130,20 @@ def _text(limit: int) -> Callable[[Cell], str]:
     def convert(cell: Cell) -> str:
         text = " ".join(shown(cell).split())
         if len(text) > limit:
-            raise ValueError(_("is longer than %(max)d characters", max=limit))
+            raise CellError("too_long", max=limit)
         return text
 
     return convert
 
 
 def _choice(choices: dict[str, Any], problem: str) -> Callable[[Cell], Any]:
-    """A converter to one of `choices`, ignoring case, spaces, dots and underscores."""
+    """A converter to one of `choices`, ignoring case, spaces, dots and underscores;
+    `problem` is the code of a value that is none of them."""
 
     def convert(cell: Cell) -> Any:
         key = re.sub(r"[\s._]", "", shown(cell)).casefold()
         if key not in choices:
-            raise ValueError(_(problem))
+            raise CellError(problem)
         return choices[key]
 
     return convert
@@ -188,7 +186,7 @@ def _date(today: date) -> Callable[[Cell], date]:
                 try:
                     value = value.replace(year=value.year - BE_OFFSET)
                 except ValueError:  # 29 February of a year that is not leap once converted
-                    raise ValueError(N_("is not a real date")) from None
+                    raise CellError("invalid", reason="is not a real date") from None
             return value
         return parse_date(shown(cell), today=today)
 
@@ -199,12 +197,12 @@ def _count(cell: Cell) -> int:
     """A number of installments: a whole number from 1 to MAX_INSTALLMENTS."""
     text = thai_digits_to_arabic(shown(cell))
     if not re.fullmatch(r"\d+", text):
-        raise ValueError(_("is not a whole number"))
+        raise CellError("not_whole_number")
     count = int(text)
     if count < 1:
-        raise ValueError(_("must be at least 1"))
+        raise CellError("at_least_one")
     if count > MAX_INSTALLMENTS:
-        raise ValueError(_("is more than %(max)d installments", max=MAX_INSTALLMENTS))
+        raise CellError("too_many_installments", max=MAX_INSTALLMENTS)
     return count
 
 
@@ -228,11 +226,11 @@ class RowChecker:
         self.headers = headers
         self.default_province = province
         self.converters: dict[str, Callable[[Cell], Any]] = {
-            "fund": _choice(_FUNDS, N_("is not a fund (womens_fund or kkcj)")),
+            "fund": _choice(_FUNDS, "not_fund"),
             "province": _text(120),
             "contract_no": _contract_no,
             "borrower_name": _name,
-            "borrower_type": _choice(_KINDS, N_("is not a borrower type (person or group)")),
+            "borrower_type": _choice(_KINDS, "not_borrower_type"),
             "national_id": _national_id,
             "phone": _phone,
             "district": _text(120),
@@ -243,7 +241,7 @@ class RowChecker:
             "contract_date": _date(today),
             "first_due_date": _date(today),
             "installments": _count,
-            "frequency": _choice(_FREQUENCIES, N_("is not a frequency (monthly or yearly)")),
+            "frequency": _choice(_FREQUENCIES, "not_frequency"),
             "paid_to_date": _amount,
         }
         self.defaults = {"province": province, "borrower_type": BorrowerKind.PERSON}
@@ -253,32 +251,38 @@ class RowChecker:
         """The checked row, or None and what is wrong with it."""
         values: dict[str, Any] = {}
         problems = []
+        cells = {key: self._cell(row, key) for key in self.converters}
         for key, convert in self.converters.items():
-            cell = self._cell(row, key)
+            cell = cells[key]
             if is_blank(cell):
                 if key not in self.optional:
-                    problems.append(self.problem(row, key, None, _("a value is required")))
+                    problems.append(self.problem(row, key, None, "required"))
                 values[key] = self.defaults.get(key)
+                continue
+            if isinstance(cell, str) and "\x00" in cell:
+                # PostgreSQL refuses NUL in text; no register means one.
+                problems.append(self.problem(row, key, cell.replace("\x00", ""), "nul"))
                 continue
             try:
                 values[key] = convert(cell)
             except ValueError as exc:
-                # thai_input's reasons are English msgids, ours are translated already:
-                # translating those again leaves them as they are.
-                problems.append(self.problem(row, key, cell, _(str(exc))))
+                code, params = _refusal(exc)
+                problems.append(self.problem(row, key, cell, code, **params))
         if problems:
             return None, problems
         problems = self._check_together(row, values)
         if problems:
             return None, problems
-        written = {key: shown(self._cell(row, key)) for key in self.converters}
+        written = {key: shown(cells[key]) for key in QUOTED_LATER}
         return self._register_row(row.number, values, written), []
 
-    def problem(self, row: SheetRow | int, key: str, cell: Cell, message: str) -> Problem:
+    def problem(
+        self, row: SheetRow | int, key: str, cell: Cell, code: str, /, **params: Any
+    ) -> Problem:
         """A problem with the cell of column `key`, named as the file names it."""
         number = row if isinstance(row, int) else row.number
         value = None if cell is None else shown(cell)
-        return Problem(number, self.headers.name(key), value, message)
+        return Problem(number, self.headers.name(key), value, code, params)
 
     def _cell(self, row: SheetRow, key: str) -> Cell:
         """The row's cell in column `key` (None when the file lacks the column)."""
@@ -292,18 +296,16 @@ class RowChecker:
         problems = []
         if values["principal"] <= 0:
             cell = self._cell(row, "principal")
-            problems.append(self.problem(row, "principal", cell, _("must be more than zero")))
+            problems.append(self.problem(row, "principal", cell, "not_positive"))
         if values["first_due_date"] < values["contract_date"]:
             cell = self._cell(row, "first_due_date")
-            message = _("is before the contract date")
-            problems.append(self.problem(row, "first_due_date", cell, message))
+            problems.append(self.problem(row, "first_due_date", cell, "before_contract_date"))
         paid = values["paid_to_date"]
         if not problems and paid is not None:
             total = _total_due(values)
             if paid > total:
                 cell = self._cell(row, "paid_to_date")
-                message = _("is more than the whole debt (%(total)s)", total=format_money(total))
-                problems.append(self.problem(row, "paid_to_date", cell, message))
+                problems.append(self.problem(row, "paid_to_date", cell, "over_debt", total=total))
         return problems
 
     @staticmethod
@@ -329,7 +331,18 @@ class RowChecker:
             frequency=values["frequency"],
             paid_to_date=values["paid_to_date"],
             written=written,
+            village_path=_village_path(values),
         )
+
+
+def _village_path(values: dict[str, Any]) -> tuple[str, str, str, str]:
+    number, name = parse_village(values["village"])
+    return (
+        values["province"],
+        values["district"],
+        values["subdistrict"],
+        village_label(number, name),
+    )
 
 
 def _total_due(values: dict[str, Any]) -> Decimal:
@@ -356,9 +369,12 @@ def check_across(rows: list[RegisterRow], checker: RowChecker) -> list[Problem]:
     for row in rows:
         key = (*row.fund_key, row.contract_no)
         if key in contracts:
-            message = _("repeats the contract number of row %(row)d", row=contracts[key])
             written = row.written["contract_no"]
-            problems.append(checker.problem(row.number, "contract_no", written, message))
+            problems.append(
+                checker.problem(
+                    row.number, "contract_no", written, "repeats_contract", row=contracts[key]
+                )
+            )
         else:
             contracts[key] = row.number
         problems.extend(_borrower_conflicts(row, borrowers, checker))
@@ -386,11 +402,12 @@ def _borrower_conflicts(
 
 def _differs(earlier: RegisterRow, row: RegisterRow, checker: RowChecker) -> Problem | None:
     """A problem when two rows about one borrower disagree on the phone or the name."""
-    message = _("differs from row %(row)d for the same borrower", row=earlier.number)
+    code, params = "differs_from_row", {"row": earlier.number}
     if earlier.phone and row.phone and earlier.phone != row.phone:
-        return checker.problem(row.number, "phone", row.written["phone"], message)
+        return checker.problem(row.number, "phone", row.written["phone"], code, **params)
     before, after = split_title(earlier.borrower_name), split_title(row.borrower_name)
     titles_differ = before[0] and after[0] and before[0] != after[0]
     if titles_differ or before[1] != after[1]:
-        return checker.problem(row.number, "borrower_name", row.written["borrower_name"], message)
+        written = row.written["borrower_name"]
+        return checker.problem(row.number, "borrower_name", written, code, **params)
     return None

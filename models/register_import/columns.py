@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.i18n import _
-
 
 @dataclass(frozen=True)
 class Column:
@@ -44,6 +42,14 @@ _BY_HEADER = {name.casefold(): column for column in COLUMNS for name in (column.
 
 
 @dataclass(frozen=True)
+class FileProblem:
+    """What stops the whole file: a code and its parameters (worded by the caller)."""
+
+    code: str
+    params: dict
+
+
+@dataclass(frozen=True)
 class HeaderMap:
     """Where each known column is in the file (its index) and what the file calls it."""
 
@@ -66,8 +72,8 @@ def recognized(cells: list[object]) -> int:
     return sum(1 for cell in cells if normalize_header(cell) in _BY_HEADER)
 
 
-def map_headers(cells: list[object]) -> tuple[HeaderMap, list[str]]:
-    """The header map of a header row, and messages for missing or repeated columns.
+def map_headers(cells: list[object]) -> tuple[HeaderMap, list[FileProblem]]:
+    """The header map of a header row, and the missing or repeated columns.
 
     Columns the register does not define are ignored, so a sheet may carry its own notes.
     """
@@ -79,11 +85,11 @@ def map_headers(cells: list[object]) -> tuple[HeaderMap, list[str]]:
         if column is None:
             continue
         if column.key in index:
-            problems.append(_("Column %(column)s appears twice", column=str(cell).strip()))
+            problems.append(FileProblem("column_twice", {"column": str(cell).strip()}))
             continue
         index[column.key] = position
         header[column.key] = " ".join(str(cell).split())
     for column in COLUMNS:
         if column.required and column.key not in index:
-            problems.append(_("Missing column: %(column)s", column=column.label()))
+            problems.append(FileProblem("missing_column", {"column": column.label()}))
     return HeaderMap(index, header), problems
