@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import unicodedata
 from datetime import datetime
 from decimal import Decimal
 
@@ -11,6 +10,7 @@ import click
 
 from bot.cli import pass_runtime, runtime_of
 from bot.cli.params import DATE
+from bot.cli.tables import table
 from bot.errors import UserError
 from bot.export_safety import csv_text
 from bot.i18n import _, format_date, lazy_gettext, ngettext
@@ -178,7 +178,7 @@ def _contracts_table(rows: list[ContractArrears], as_of, area_path, province: st
         overdue=_amount(sum((r.overdue_amount for r in rows), Decimal(0))),
     )
     right = {4, 5, 6, 10}
-    return "\n".join([_title(as_of, area_path), _table(headers, body, right), summary])
+    return "\n".join([_title(as_of, area_path), table(headers, body, right), summary])
 
 
 def _totals_table(rows: list, by: str, as_of, area_path, province: str) -> str:
@@ -202,32 +202,7 @@ def _totals_table(rows: list, by: str, as_of, area_path, province: str) -> str:
             ]
         )
     right = set(range(1, len(headers)))
-    return "\n".join([_title(as_of, area_path), _table(headers, body, right)])
-
-
-def _table(headers: list[str], rows: list[list[str]], right: set[int]) -> str:
-    """Columns aligned by how wide text looks: Thai vowel and tone marks take no width."""
-    widths = [max(_width(r[i]) for r in [headers, *rows]) for i in range(len(headers))]
-
-    def line(cells: list[str]) -> str:
-        padded = []
-        for i, cell in enumerate(cells):
-            gap = " " * (widths[i] - _width(cell))
-            padded.append(gap + cell if i in right else cell + gap)
-        return "  ".join(padded).rstrip()
-
-    rule = "  ".join("-" * w for w in widths)
-    return "\n".join([line(headers), rule, *(line(r) for r in rows)])
-
-
-def _width(text: str) -> int:
-    """Terminal columns `text` takes: combining marks none, wide (CJK) characters two."""
-    width = 0
-    for char in text:
-        if unicodedata.category(char) in ("Mn", "Me", "Cf"):
-            continue
-        width += 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
-    return width
+    return "\n".join([_title(as_of, area_path), table(headers, body, right)])
 
 
 def _amount(value: Decimal) -> str:

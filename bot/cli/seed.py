@@ -178,6 +178,11 @@ def summary_lines(runtime: Runtime, report: SeedReport) -> list[str]:
             heads=staff[Role.DISTRICT_HEAD.value],
             admins=staff[Role.ADMIN.value],
         ),
+    ]
+    if report.logins:
+        logins = ", ".join(f"{user} / {password}" for user, password in report.logins)
+        lines.append(_("Staff dashboard logins (/staff): %(logins)s", logins=logins))
+    lines += [
         *class_lines(report.classes, report.today),
         _("Database: %(where)s", where=database_location(runtime)),
     ]

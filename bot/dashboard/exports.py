@@ -13,9 +13,9 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from bot.dashboard.blueprint import bp
-from bot.dashboard.export_safety import safe_cell
 from bot.dashboard.labels import fund_label, status_label
 from bot.dashboard.views import area_name, db_session, read_paid_form, scope, today
+from bot.export_safety import neutralise
 from bot.i18n import _, format_date
 from models.dashboard_queries import due_in_month
 
@@ -96,7 +96,7 @@ def paid_xlsx():
     bold = Font(bold=True)
 
     def text_cell(value, font=None):
-        cell = WriteOnlyCell(sheet, value=safe_cell(value))
+        cell = WriteOnlyCell(sheet, value=neutralise(value))
         cell.data_type = "s" if isinstance(value, str) else cell.data_type
         if font:
             cell.font = font
@@ -115,8 +115,8 @@ def paid_xlsx():
     for row in rows:
         values = _line(row)
         # Plain values for text (made safe first): a styled cell per value costs far more.
-        sheet.append([safe_cell(v) for v in values[:6]] + [money_cell(v) for v in values[6:9]]
-                     + [safe_cell(values[9])])  # fmt: skip
+        sheet.append([neutralise(v) for v in values[:6]] + [money_cell(v) for v in values[6:9]]
+                     + [neutralise(values[9])])  # fmt: skip
     sheet.append(
         [
             text_cell(_("Total"), bold),
@@ -142,10 +142,10 @@ def paid_csv():
     buffer = io.StringIO()
     buffer.write("\ufeff")
     writer = csv.writer(buffer)
-    writer.writerow([safe_cell(title)])
-    writer.writerow([safe_cell(h) for h in _headers()])
+    writer.writerow([neutralise(title)])
+    writer.writerow([neutralise(h) for h in _headers()])
     for row in rows:
-        writer.writerow([safe_cell(v) if isinstance(v, str) else f"{v:.2f}" for v in _line(row)])
+        writer.writerow([neutralise(v) if isinstance(v, str) else f"{v:.2f}" for v in _line(row)])
     writer.writerow(
         [_("Total"), _("%(count)d installments", count=totals.installments), "", "", "", "",
          f"{totals.amount_due:.2f}", f"{totals.amount_paid:.2f}", f"{totals.remaining:.2f}", ""]

@@ -32,6 +32,7 @@ from models.contract import Contract
 from models.fund import Fund
 from models.payment import Payment
 from models.staff import Staff
+from models.staff_login import create_demo_logins
 from models.thai_text import name_key, split_title
 from models.types import AreaLevel, BorrowerKind, FundKind, Role, Source
 
@@ -79,6 +80,8 @@ class SeedReport:
     staff: dict[str, int]
     classes: dict[str, int]
     seconds: float
+    # The staff dashboard's demo logins: (username, password), one per role.
+    logins: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -160,6 +163,7 @@ def seed_demo(
 
     book.write(step)
     session.flush()
+    logins = create_demo_logins(session, tree.province.name)
     return SeedReport(
         today=today,
         villages=len(tree.villages),
@@ -171,6 +175,7 @@ def seed_demo(
         staff=staff_counts,
         classes=class_counts(session, today),
         seconds=round(time.perf_counter() - started, 1),
+        logins=logins,
     )
 
 

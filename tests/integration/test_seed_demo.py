@@ -165,6 +165,7 @@ def test_cli_demo_loads_once_then_refuses_and_reuses(cli, db):
     url = make_url(db.url)
     where = url.database if db.is_sqlite else f"{url.host}:{url.port}/{url.database}"
     assert where in first.stdout.splitlines()[-1]
+    assert "admin / demo-admin-2569" in first.stdout
 
     again = cli("seed-demo", "--borrowers", "30", "--today", "15/3/2569")
     assert again.exit_code == 1
