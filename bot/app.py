@@ -43,9 +43,11 @@ def create_app(runtime: Runtime | None = None, test_config: dict | None = None) 
 
 def _register_blueprints(app: Flask, runtime: Runtime) -> None:
     from bot import dashboard
+    from bot.qr_image import bp as qr_image
     from bot.webhook import bp as webhook
 
     app.register_blueprint(webhook)
+    app.register_blueprint(qr_image)
     dashboard.init_app(app)
     if not runtime.settings.line_configured:
         # The simulator lets anyone act as anyone: it exists only while LINE is not set up.

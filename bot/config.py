@@ -51,6 +51,9 @@ class Settings:
     line_api_base_url: str
     # Message content (images users send) comes from a second host.
     line_api_data_url: str = LINE_API_DATA_DEFAULT
+    # Where LINE fetches the images the bot sends (payment QR codes): https, as LINE requires.
+    # Unset: no image goes to LINE, and the chat simulator shows it from this server.
+    public_url: str | None = None
 
     @property
     def line_configured(self) -> bool:
@@ -87,6 +90,7 @@ class Settings:
             line_api_data_url=_base_url(
                 environ.get("LINE_API_DATA_URL", LINE_API_DATA_DEFAULT), "LINE_API_DATA_URL"
             ),
+            public_url=_public_url(environ.get("FUNDBOT_PUBLIC_URL", "")),
         )
 
 
@@ -237,6 +241,21 @@ def _base_url(value: str, name: str = "LINE_API_BASE_URL") -> str:
             _(
                 "%(name)s must start with http:// or https://, not %(value)s",
                 name=name,
+                value=repr(value),
+            )
+        )
+    return value
+
+
+def _public_url(value: str) -> str | None:
+    value = value.strip().rstrip("/")
+    if not value:
+        return None
+    if not value.startswith("https://") or len(value) <= len("https://"):
+        raise ConfigError(
+            _(
+                "FUNDBOT_PUBLIC_URL must be an https:// address (LINE fetches images only "
+                "over HTTPS), not %(value)s",
                 value=repr(value),
             )
         )

@@ -54,6 +54,15 @@ MESSAGES = {
     "username_invalid": N_("%(username)s cannot be a username (1 to 64 characters, no spaces)"),
     "username_taken": N_("The username %(username)s is already taken"),
     "staff_has_login": N_("Staff %(staff_id)d already has a login"),
+    "promptpay_id_invalid": N_(
+        "%(value)s is not a PromptPay ID (a mobile number, a 13-digit national or tax ID with "
+        "a valid check digit, or a 15-digit e-wallet ID)"
+    ),
+    "biller_id_invalid": N_("%(value)s is not a biller ID (15 digits)"),
+    "bill_reference_invalid": N_("%(value)s cannot be a bill-payment reference"),
+    "fund_not_found": N_("No fund called %(fund)s (give a fund word such as kkcj, or a fund id)"),
+    "fund_ambiguous": N_("%(fund)s names several funds; give one fund id: %(ids)s"),
+    "payment_target_one_of": N_("Give either a PromptPay ID or a biller ID"),
     "area_not_found": N_("No area called %(path)s"),
     "area_required": N_("Give at least one area"),
     "database_folder_unusable": N_(

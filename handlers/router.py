@@ -203,13 +203,14 @@ def build_router() -> Router:
 
     A new command or conversation is a module with `register(router)`, added here.
     """
-    from handlers import common, debtor, group, language, linking, transfer_report
+    from handlers import common, debtor, group, language, linking, pay_now, transfer_report
 
     router = Router()
     language.register(router)  # ภาษา อังกฤษ / language thai
     group.register(router)  # the bot in groups; ผูกกลุ่มทีม before ผูกกลุ่ม
     debtor.register(router)  # ยอด, งวดถัดไป
-    transfer_report.register(router)  # the แจ้งโอน conversation
+    pay_now.register(router)  # pay_now:<contract> postback, ชำระเงิน: the Thai QR
+    transfer_report.register(router)  # the แจ้งโอน conversation, slip photos, send_slip:<id>
     linking.register(router)  # link codes, ยกเลิกการเชื่อมต่อ
     common.register(router)  # follow, help, cancel; the fallbacks
     return router

@@ -11,9 +11,11 @@ from models.identity import LineGroup, LineGroupMember, LinkAttempt, LinkCode, L
 from models.inbound import InboundEvent
 from models.outbox import OutboxMessage, QuotaBlock
 from models.payment import Allocation, Payment
+from models.payment_target import PaymentTarget
 from models.relief import ReliefMeasure
 from models.reminders import ReminderItem, VisitTask
 from models.simulator import SimulatorMessage
+from models.slip import Slip
 from models.staff import Staff, staff_area
 from models.staff_login import LoginThrottle, StaffLogin
 
@@ -38,10 +40,12 @@ __all__ = [
     "LoginThrottle",
     "OutboxMessage",
     "Payment",
+    "PaymentTarget",
     "QuotaBlock",
     "ReliefMeasure",
     "ReminderItem",
     "SimulatorMessage",
+    "Slip",
     "Staff",
     "VisitTask",
     "StaffLogin",

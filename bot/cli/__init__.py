@@ -113,6 +113,7 @@ def _register() -> None:
     from bot.cli import (
         arrears,
         db,
+        funds,
         identity,
         importer,
         payments,
@@ -131,6 +132,7 @@ def _register() -> None:
         arrears,
         relief,
         payments,
+        funds,
         seed,
         serve,
         identity,
