@@ -154,6 +154,12 @@ class Conversation:
         expired = row.expires_at is None or row.expires_at <= ctx.now
         return Pending(row.state.partition(".")[2], dict(row.data or {}), expired)
 
+    def begin(self, ctx: ChatContext, start: Step, data: dict | None = None) -> None:
+        """Start (or restart) it from another kind of input (a photo, a postback): `start`
+        runs with `data` and its answer moves the conversation on as an entry's would."""
+        data = dict(data or {})
+        self._go(ctx, start(ctx, data), data)
+
     # ------------------------------------------------------------------ moving on
 
     def _start(self, entry: Entry, ctx: ChatContext) -> None:

@@ -1,4 +1,4 @@
-""""Pay now": the amount due, the fund's account in words, and a Thai QR Payment image.
+""" "Pay now": the amount due, the fund's account in words, and a Thai QR Payment image.
 
 Started by the balance card's postback `pay_now:<contract id>` (or `ชำระเงิน`, which asks
 which contract when there are several). Figures and the QR only ever go to the debtor 1:1:

@@ -64,7 +64,7 @@ class Slip(Base):
 
 
 def image_extension(content: bytes) -> str | None:
-    """"jpg" or "png" when the bytes start like one (LINE sends photos as JPEG), else None."""
+    """ "jpg" or "png" when the bytes start like one (LINE sends photos as JPEG), else None."""
     for magic, extension in _IMAGE_TYPES:
         if content.startswith(magic):
             return extension

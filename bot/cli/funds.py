@@ -18,7 +18,9 @@ def fund_group() -> None:
 
 @fund_group.command("payment-target")
 @click.argument("fund")
-@click.option("--promptpay", help="PromptPay ID: mobile number, 13-digit national/tax ID, e-wallet ID.")
+@click.option(
+    "--promptpay", help="PromptPay ID: mobile number, 13-digit national/tax ID, e-wallet ID."
+)
 @click.option("--biller", help="Bill-payment biller ID (15 digits); reference 1 is the contract.")
 @pass_runtime
 def payment_target(lazy, fund: str, promptpay: str | None, biller: str | None) -> None:
@@ -28,9 +30,7 @@ def payment_target(lazy, fund: str, promptpay: str | None, biller: str | None) -
     runtime = runtime_of(lazy)
     with runtime.db.session() as session:
         found = the_fund(session, fund)
-        target = set_payment_target(
-            session, Actor.cli(), found, promptpay=promptpay, biller=biller
-        )
+        target = set_payment_target(session, Actor.cli(), found, promptpay=promptpay, biller=biller)
         if target.kind == BILLER:
             summary = _(
                 "%(fund)s (fund %(id)d) takes QR bill payments to biller %(value)s",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -42,7 +43,7 @@ RECORDED = (
     "Thank you. Your transfer of %(amount)s for contract %(contract)s is recorded; "
     "staff will check the slip and confirm it."
 )
-SLIP_FIRST = "If this is a transfer slip, send แจ้งโอน first, then the photo."
+SLIP_KEPT = "I have received your slip."
 
 
 @pytest.fixture
@@ -170,11 +171,13 @@ def test_reporting_a_transfer_with_an_amount_records_a_pending_payment(db, chat,
     assert payment.amount == Decimal("1500.00")
     assert (payment.state, payment.channel) == (PaymentState.PENDING, PaymentChannel.BANK_TRANSFER)
     assert payment.paid_on == date(2025, 4, 15)
-    assert payment.slip_path == "slips/2025/04/90001.jpg"
+    # Named by the file's hash, not by anything the sender chose.
+    assert re.fullmatch(r"slips/2025/04/[0-9a-f]{32}\.jpg", payment.slip_path)
     instance = Path(chat.runtime.settings.instance_path)
     assert (instance / payment.slip_path).read_bytes() == SLIP
-    # The exchange is over: another photo is not taken as a slip.
-    assert chat.send_image("Udebtor", message_id="90002").text == in_thai(SLIP_FIRST)
+    # The exchange is over: another photo starts a report of its own (and waits for its amount).
+    again = chat.send_image("Udebtor", SLIP + b"2", message_id="90002").text
+    assert again == in_thai(SLIP_KEPT) + "\n" + in_thai(HOW_MUCH, contract="W-001")
     assert len(payments(db)) == 1
 
 
@@ -218,7 +221,10 @@ def test_a_photo_that_cannot_be_downloaded_is_asked_for_again(db, chat, debtor):
 def test_cancel_ends_the_exchange(db, chat, debtor):
     chat.say("Udebtor", "แจ้งโอน 500")
     assert chat.say("Udebtor", "ยกเลิก").text == in_thai("Cancelled.")
-    assert chat.send_image("Udebtor", SLIP, message_id="90005").text == in_thai(SLIP_FIRST)
+    # A photo now is a new report, with nothing carried over from the cancelled one.
+    assert chat.send_image("Udebtor", SLIP, message_id="90005").text == (
+        in_thai(SLIP_KEPT) + "\n" + in_thai(HOW_MUCH, contract="W-001")
+    )
     assert payments(db) == []
 
 

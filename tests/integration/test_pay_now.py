@@ -1,4 +1,4 @@
-""""Pay now": the fund's QR account, the reply with the QR image, the signed image route."""
+""" "Pay now": the fund's QR account, the reply with the QR image, the signed image route."""
 
 from __future__ import annotations
 
