@@ -20,6 +20,10 @@ class Runtime:
         self.db = Database(self.settings.database_url)
         set_default_locale(self.settings.locale)
         set_office_zone(self.settings.timezone)
+        # Slip approvals and rejections tell the debtor, however staff make them.
+        from bot.slip_notice_text import install
+
+        install()
 
     @classmethod
     def from_env(cls) -> Runtime:

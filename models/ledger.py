@@ -17,6 +17,7 @@ from models.contract import Contract, Installment
 from models.errors import DomainError
 from models.payment import Allocation, Payment
 from models.schedule import round_satang
+from models.slip_notice import APPROVED, REJECTED, notify_decision
 from models.types import ContractStatus, PaymentChannel, PaymentState
 
 ZERO = Decimal("0.00")
@@ -101,6 +102,7 @@ def confirm_payment(session: Session, actor: Actor, payment: Payment) -> Payment
         before={"state": PaymentState.PENDING, **(before or {})},
         after={**describe_payment(payment), **(after or {})},
     )
+    notify_decision(session, payment, APPROVED)
     return payment
 
 
@@ -119,6 +121,7 @@ def reject_payment(session: Session, actor: Actor, payment: Payment, reason: str
         before={"state": PaymentState.PENDING},
         after={"state": payment.state, "reason": reason},
     )
+    notify_decision(session, payment, REJECTED, reason)
     return payment
 
 

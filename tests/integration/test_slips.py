@@ -117,7 +117,8 @@ def test_a_photo_without_report_is_stored_at_once_then_only_the_amount_asked(db,
 def test_other_amount_then_typed(db, chat, contract):
     chat.send_image("Udebtor", UNREADABLE, message_id="m2")
     typed = chat.say("Udebtor", in_thai("Other amount"))
-    assert typed.text == in_thai("Please type the amount you transferred in baht, for example 1500.")
+    typed_amount = "Please type the amount you transferred in baht, for example 1500."
+    assert typed.text == in_thai(typed_amount)
     chat.say("Udebtor", "1,234.50")
     [payment] = payments(db)
     assert payment.amount == Decimal("1234.50")
