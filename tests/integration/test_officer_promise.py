@@ -62,3 +62,33 @@ def test_a_date_in_the_past_is_refused(db, chat, rows):
     with time_machine.travel(NOW, tick=True):
         chat.say("Uofficer", "นัดชำระ สมศรี 1/3/69 1,000")
     assert promise(db) is None
+
+
+def test_the_debtor_hears_only_of_the_promise_the_day_before(db, chat, rows, session):
+    from zoneinfo import ZoneInfo
+
+    from models.reminder_policy import PolicyBook
+    from models.reminders import ReminderItem, plan
+    from scheduler.reminder_texts import ReminderTexts
+
+    rows["somsri"].line_user_id = "U" + "1" * 32
+    session.commit()
+    bkk = ZoneInfo("Asia/Bangkok")
+    with time_machine.travel(NOW, tick=True):
+        chat.say("Uofficer", "นัดชำระ สมศรี 20/3/69 1,000")
+
+    def planned(day: int) -> list[tuple[str, int]]:
+        with db.session() as s:
+            moment = NOW.replace(day=day, hour=9).astimezone(bkk)
+            plan(s, moment, bkk, PolicyBook(), ReminderTexts())
+        with db.session() as s:
+            rows_ = s.execute(
+                select(ReminderItem.kind, ReminderItem.stage).where(
+                    ReminderItem.contact_day == date(2026, 3, day)
+                )
+            )
+            return sorted(rows_.all())
+
+    assert planned(16) == []  # the 15-days-late stage waits behind the promise
+    assert planned(19) == [("promise", -1)]
+    assert planned(21) != [] and all(kind == "installment" for kind, _ in planned(21))
