@@ -203,11 +203,35 @@ def build_router() -> Router:
 
     A new command or conversation is a module with `register(router)`, added here.
     """
-    from handlers import common, debtor, group, language, linking, pay_now, transfer_report
+    from handlers import (
+        common,
+        debtor,
+        group,
+        language,
+        linking,
+        officer_common,
+        officer_help,
+        officer_note,
+        officer_payment,
+        officer_promise,
+        officer_status,
+        officer_undo,
+        officer_visit,
+        pay_now,
+        transfer_report,
+    )
 
     router = Router()
     language.register(router)  # ภาษา อังกฤษ / language thai
     group.register(router)  # the bot in groups; ผูกกลุ่มทีม before ผูกกลุ่ม
+    officer_common.register(router)  # officers' pick and yes/no steps
+    officer_payment.register(router)  # รับชำระ (before แจ้งโอน: `paid` from staff is theirs)
+    officer_visit.register(router)  # เยี่ยม, with the photos and location after it
+    officer_promise.register(router)  # นัดชำระ
+    officer_note.register(router)  # บันทึก
+    officer_status.register(router)  # สถานะ
+    officer_undo.register(router)  # ยกเลิก / undo from staff, before the general cancel
+    officer_help.register(router)  # ช่วยเหลือ from staff, before the general help
     debtor.register(router)  # ยอด, งวดถัดไป
     pay_now.register(router)  # pay_now:<contract> postback, ชำระเงิน: the Thai QR
     transfer_report.register(router)  # the แจ้งโอน conversation, slip photos, send_slip:<id>

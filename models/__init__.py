@@ -6,6 +6,7 @@ from models.base import Base, Database
 from models.borrower import Borrower
 from models.chat_state import ChatState
 from models.contract import Contract, Installment
+from models.field_reports import CollectionCase, FieldReport
 from models.fund import Fund
 from models.identity import LineGroup, LineGroupMember, LinkAttempt, LinkCode, LinkGuard
 from models.inbound import InboundEvent
@@ -27,8 +28,10 @@ __all__ = [
     "Base",
     "Borrower",
     "ChatState",
+    "CollectionCase",
     "Contract",
     "Database",
+    "FieldReport",
     "Fund",
     "InboundEvent",
     "Installment",

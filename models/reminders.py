@@ -38,6 +38,7 @@ from sqlalchemy import (
     UniqueConstraint,
     case,
     exists,
+    func,
     literal,
     or_,
     select,
@@ -49,10 +50,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, aliased, mapped_column
 
 from models.area import Area
+from models.audit import Actor
 from models.base import Base, Money, UTCDateTime, from_satang, utcnow
 from models.borrower import Borrower
 from models.contact_rules import in_window, next_contact_time, window_of
 from models.contract import Contract, Installment
+from models.field_reports import OPEN as PROMISE_OPEN
+from models.field_reports import PROMISE, FieldReport, settle_promises
 from models.fund import Fund
 from models.identity import GROUP_REMINDER, GROUP_TEAM, LineGroup
 from models.outbox import OutboxKind, OutboxMessage, OutboxStatus, new_retry_key
@@ -60,11 +64,14 @@ from models.payment import Payment
 from models.relief import ReliefMeasure
 from models.reminder_policy import Policy, PolicyBook
 from models.staff import Staff
-from models.types import ContractStatus, FundKind, PaymentState, ReliefKind
+from models.types import ContractStatus, FundKind, PaymentState, ReliefKind, Source
 
 ITEM_INSTALLMENT = "installment"
 ITEM_MORATORIUM = "moratorium_end"
 ITEM_GROUP = "group_notice"
+ITEM_PROMISE = "promise"
+# A promise to pay is reminded the day before its date.
+PROMISE_STAGE = -1
 CHANNEL_LINE = "line"
 CHANNEL_VISIT = "visit"
 CHANNEL_GROUP = "group"
@@ -245,11 +252,16 @@ def plan(
     )
     debtors: dict[int, DebtorReminder] = {}
     unreachable: list[tuple] = []
+    settle_promises(session, Actor("reminders", Source.SYSTEM), day)
+    promised = _promised(session, day)
     item_rows: list[dict] = []
     for kind in FundKind:
         policy = book.for_fund(kind)
         rows = _installment_candidates(session, kind, policy, day)
         rows += _moratorium_candidates(session, kind, policy, day)
+        rows += _promise_candidates(session, kind, day)
+        # While a debtor's promise to pay stands, its reminder is the only one they get.
+        rows = [r for r in rows if r[-2] == ITEM_PROMISE or r[7] not in promised]
         for row in rows:
             _collect(row, day, policy, already, debtors, unreachable, item_rows)
     send_times = {kind.value: _send_time(book.for_fund(kind), start, zone) for kind in FundKind}
@@ -442,6 +454,52 @@ def _moratorium_candidates(session: Session, kind: FundKind, policy: Policy, day
     return _with_people(session, staged, ITEM_MORATORIUM, kind, extra=[])
 
 
+def _promised(session: Session, day: date) -> set[int]:
+    """Debtors with an open promise to pay whose date has not passed."""
+    return set(
+        session.scalars(
+            select(FieldReport.borrower_id).where(
+                FieldReport.kind == PROMISE,
+                FieldReport.promise_status == PROMISE_OPEN,
+                FieldReport.reversed_at.is_(None),
+                FieldReport.promise_date >= day,
+            )
+        )
+    )
+
+
+def _promise_candidates(session: Session, kind: FundKind, day: date):
+    """Open promises falling due tomorrow (or today, when yesterday's run was missed)."""
+    report = FieldReport.__table__
+    first_active = (
+        select(Contract.id)
+        .where(
+            Contract.borrower_id == report.c.borrower_id,
+            Contract.status == ContractStatus.ACTIVE,
+        )
+        .order_by(Contract.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    staged = (
+        select(
+            report.c.id.label("ref_id"),
+            func.coalesce(report.c.contract_id, first_active).label("contract_id"),
+            report.c.promise_date.label("due_date"),
+            _satang(report.c.promise_amount).label("remaining"),
+            literal(PROMISE_STAGE, Integer).label("stage"),
+        )
+        .where(
+            report.c.kind == PROMISE,
+            report.c.promise_status == PROMISE_OPEN,
+            report.c.reversed_at.is_(None),
+            report.c.promise_date.between(day, day + timedelta(days=1)),
+        )
+        .subquery("staged")
+    )
+    return _with_people(session, staged, ITEM_PROMISE, kind, extra=[])
+
+
 def _with_people(session: Session, staged, item_kind: str, kind: FundKind, extra: list):
     """The staged rows with the debtor, contract and officer they concern; new ones only."""
     officer = aliased(Staff)
@@ -541,6 +599,8 @@ def _collect(row, day, policy, already, debtors, unreachable, item_rows) -> None
 
 
 def _span_of(policy: Policy, item_kind: str, stage: int) -> int:
+    if item_kind == ITEM_PROMISE:
+        return 2  # the day before and the day itself
     offsets = policy.due_offsets() if item_kind == ITEM_INSTALLMENT else policy.moratorium_offsets()
     for offset, _e, _l, span in _stage_windows(offsets, policy.catch_up_days, _EPOCH):
         if offset == stage:
@@ -867,6 +927,13 @@ def _still_applies(session: Session, item: ReminderItem, today: date) -> bool:
         return False
     if item.kind == ITEM_GROUP:
         return True
+    if item.kind == ITEM_PROMISE:
+        promise = session.get(FieldReport, item.ref_id)
+        return (
+            promise is not None
+            and promise.reversed_at is None
+            and promise.promise_status == PROMISE_OPEN
+        )
     if item.kind == ITEM_MORATORIUM:
         relief = session.get(ReliefMeasure, item.ref_id)
         return relief is not None and relief.end_date == item.due_date

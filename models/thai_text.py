@@ -56,6 +56,34 @@ _NAMED = re.compile(
 _NO_TODAY = date(1, 1, 1)
 _TODAY = {"today", "วันนี้"}
 _YESTERDAY = {"yesterday", "เมื่อวาน", "เมื่อวานนี้"}
+# Days from today, as officers say them.
+_RELATIVE = {
+    "tomorrow": 1,
+    "พรุ่งนี้": 1,
+    "พรุ่งนี้นี้": 1,
+    "มะรืน": 2,
+    "มะรืนนี้": 2,
+    "วันมะรืน": 2,
+    "วันมะรืนนี้": 2,
+}
+_WEEKDAYS = {
+    "จันทร์": 0,
+    "อังคาร": 1,
+    "พุธ": 2,
+    "พฤหัส": 3,
+    "พฤหัสบดี": 3,
+    "ศุกร์": 4,
+    "เสาร์": 5,
+    "อาทิตย์": 6,
+    "monday": 0,
+    "tuesday": 1,
+    "wednesday": 2,
+    "thursday": 3,
+    "friday": 4,
+    "saturday": 5,
+    "sunday": 6,
+}
+_NEXT_WEEKDAY = re.compile(r"^(?:วัน)?(\S+?)\s*(หน้า|นี้)$|^next\s+(\S+)$")
 
 
 def parse_date(text: str, *, today: date | None = None) -> date:
@@ -71,7 +99,11 @@ def parse_date(text: str, *, today: date | None = None) -> date:
     if lowered in _TODAY:
         return today
     if lowered in _YESTERDAY:
-        return date.fromordinal(today.toordinal() - 1)
+        return _relative(today, -1)
+    if lowered in _RELATIVE:
+        return _relative(today, _RELATIVE[lowered])
+    if match := _NEXT_WEEKDAY.match(lowered):
+        return _next_weekday(today, match)
     if match := _ISO.match(cleaned):
         year, month, day = match.groups()
         return _make_date(_ce_year(year), int(month), int(day))
@@ -85,6 +117,25 @@ def parse_date(text: str, *, today: date | None = None) -> date:
             return _make_date(today.year, month, int(day))
         return _make_date(_ce_year(year, era), month, int(day))
     raise ValueError(N_("is not a date"))
+
+
+def _relative(today: date, days: int) -> date:
+    if today == _NO_TODAY:
+        raise ValueError(N_("is not a date"))
+    return date.fromordinal(today.toordinal() + days)
+
+
+def _next_weekday(today: date, match: re.Match) -> date:
+    """ "จันทร์หน้า" is the Monday of next week; "จันทร์นี้" the coming Monday (today if it is)."""
+    name = match.group(1) or match.group(3)
+    if name not in _WEEKDAYS:
+        raise ValueError(N_("is not a date"))
+    weekday = _WEEKDAYS[name]
+    if match.group(2) == "นี้":
+        return _relative(today, (weekday - today.weekday()) % 7)
+    # Next week's day: the Monday starting next week, then that weekday of it.
+    to_next_monday = 7 - today.weekday()
+    return _relative(today, to_next_monday + weekday)
 
 
 def _month_number(name: str) -> int:
@@ -145,6 +196,40 @@ def parse_amount(text: str) -> Decimal:
     return amount
 
 
+# Spoken multipliers officers type after a number: "1.5พัน", "2 หมื่น".
+_UNITS = {"พัน": 1000, "หมื่น": 10_000, "แสน": 100_000, "ล้าน": 1_000_000, "k": 1000}
+_UNIT_AMOUNT = re.compile(r"^(\d+(?:\.\d+)?)\s*(พัน|หมื่น|แสน|ล้าน|k)$", re.IGNORECASE)
+MAX_TYPED_AMOUNT = Decimal("100000000")
+
+
+def parse_typed_amount(text: str) -> Decimal:
+    """An amount as typed in a chat: parse_amount's forms, plus "1.5พัน", "2หมื่น", "3k".
+
+    Positive and below 100 million baht (no fund lends more; a longer number is a typo).
+    """
+    cleaned = thai_digits_to_arabic(str(text)).strip()
+    for noise in ("บาท", "฿", "THB", "thb"):
+        cleaned = cleaned.replace(noise, "")
+    cleaned = cleaned.strip()
+    if match := _UNIT_AMOUNT.match(cleaned):
+        number, unit = match.groups()
+        if len(number) > 12:
+            raise ValueError(N_("is not an amount"))
+        amount = Decimal(number) * _UNITS[unit.lower()]
+        if amount != amount.quantize(Decimal("0.01")):
+            raise ValueError(N_("has more than 2 decimals"))
+        amount = amount.quantize(Decimal("0.01"))
+    else:
+        if len(cleaned) > 40:
+            raise ValueError(N_("is not an amount"))
+        amount = parse_amount(cleaned)
+    if amount <= 0:
+        raise ValueError(N_("is not more than zero"))
+    if amount >= MAX_TYPED_AMOUNT:
+        raise ValueError(N_("is too large"))
+    return amount
+
+
 def parse_rate(text: str) -> Decimal:
     """A yearly interest rate in percent, 0 to 100: "3", "3.5", "3.5%", "ร้อยละ 3 ต่อปี"."""
     cleaned = thai_digits_to_arabic(str(text)).replace(" ", "")
@@ -196,6 +281,20 @@ def name_key(name: str) -> str:
     # "ํา" (nikhahit + sara aa) looks identical to "ำ" (sara am) but is two characters.
     bare = bare.replace("\u0e4d\u0e32", "\u0e33")
     return "".join(bare.split()).casefold()
+
+
+# Tone marks and other signs people leave out or misplace when typing fast on a phone.
+_TONE_MARKS = dict.fromkeys(range(0x0E47, 0x0E4D))
+
+
+def loose_name_key(name: str) -> str:
+    """name_key without tone marks or punctuation: "สมศรี ใจดี" and "สมสรี ใจดี" stay apart,
+    but "นางสมศรี  ใจดี่" and "สมศรีใจดี" are the same key."""
+    key = name_key(name).translate(_TONE_MARKS)
+    key = re.sub(r"[.\-'\"()]", "", key)
+    if not key:
+        raise ValueError(N_("has no name"))
+    return key
 
 
 # ---------------------------------------------------------------------------- IDs, phones

@@ -12,6 +12,7 @@ from models.contact_rules import check_group_text
 from models.reminder_policy import Policy
 from models.reminders import (
     ITEM_MORATORIUM,
+    ITEM_PROMISE,
     DebtorReminder,
     GroupNotice,
     Item,
@@ -82,6 +83,12 @@ def _item_line(item: Item) -> str:
         "date": format_date(item.due_date),
         "amount": format_money(item.amount),
     }
+    if item.kind == ITEM_PROMISE:
+        return _(
+            "As you agreed with your officer, please pay %(amount)s on contract %(contract)s "
+            "by %(date)s.",
+            **values,
+        )
     if item.kind == ITEM_MORATORIUM:
         return _(
             "The moratorium on contract %(contract)s (%(fund)s) ends on %(date)s; from then on "
