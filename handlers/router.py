@@ -203,7 +203,20 @@ def build_router() -> Router:
 
     A new command or conversation is a module with `register(router)`, added here.
     """
-    from handlers import common, debtor, group, language, linking, transfer_report
+    from handlers import (
+        common,
+        debtor,
+        group,
+        language,
+        linking,
+        officer_code,
+        officer_hardship,
+        officer_overdue,
+        officer_slips,
+        officer_summary,
+        officer_tasks,
+        transfer_report,
+    )
 
     router = Router()
     language.register(router)  # ภาษา อังกฤษ / language thai
@@ -211,6 +224,12 @@ def build_router() -> Router:
     debtor.register(router)  # ยอด, งวดถัดไป
     transfer_report.register(router)  # the แจ้งโอน conversation
     linking.register(router)  # link codes, ยกเลิกการเชื่อมต่อ
+    officer_overdue.register(router)  # ค้างชำระ, its "more" button
+    officer_tasks.register(router)  # งานวันนี้, its "done" buttons
+    officer_summary.register(router)  # สรุป
+    officer_code.register(router)  # รหัส (1:1 only)
+    officer_slips.register(router)  # ตรวจสลิป, approve / reject (a conversation)
+    officer_hardship.register(router)  # ขอผ่อนผัน (officers and debtors)
     common.register(router)  # follow, help, cancel; the fallbacks
     return router
 

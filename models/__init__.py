@@ -7,6 +7,7 @@ from models.borrower import Borrower
 from models.chat_state import ChatState
 from models.contract import Contract, Installment
 from models.fund import Fund
+from models.hardship import HardshipRequest
 from models.identity import LineGroup, LineGroupMember, LinkAttempt, LinkCode, LinkGuard
 from models.inbound import InboundEvent
 from models.outbox import OutboxMessage, QuotaBlock
@@ -28,6 +29,7 @@ __all__ = [
     "Contract",
     "Database",
     "Fund",
+    "HardshipRequest",
     "InboundEvent",
     "Installment",
     "LineGroup",

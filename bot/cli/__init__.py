@@ -113,6 +113,7 @@ def _register() -> None:
     from bot.cli import (
         arrears,
         db,
+        hardship,
         identity,
         importer,
         payments,
@@ -131,6 +132,7 @@ def _register() -> None:
         arrears,
         relief,
         payments,
+        hardship,
         seed,
         serve,
         identity,
