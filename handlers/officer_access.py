@@ -6,7 +6,7 @@
   Refused in any other group: a debtor reminder group never sees a name or an amount.
 - An officer acts only on debtors inside their areas (Staff.areas; a district head's area
   is their district), so every query takes `scope(ctx)`.
-- Buttons are postbacks `officer=<command>&...`; a postback LINE delivers twice is stored
+- Buttons are postbacks `officer=<command>&..`; a postback LINE delivers twice is stored
   once (bot/inbound.py), and a second tap finds the work already done and says so.
 """
 
@@ -43,11 +43,11 @@ def allowed(ctx: ChatContext) -> bool:
     """True when the sender may use officer commands here; otherwise the refusal is replied."""
     if ctx.staff is None:
         if ctx.borrower is not None:
-            ctx.reply(_("Sorry, this command is for officers of the funds only ค่ะ"))
+            ctx.reply(_("Sorry, this command is for officers of the funds only"))
         else:
             ctx.reply(
                 _(
-                    "Sorry, this command is for officers of the funds only ค่ะ Officers: first "
+                    "Sorry, this command is for officers of the funds only. Officers: first "
                     "send me your registration code in a private chat."
                 )
             )
@@ -55,8 +55,8 @@ def allowed(ctx: ChatContext) -> bool:
     if ctx.in_group and not in_team_group(ctx):
         ctx.reply(
             _(
-                "Officer commands work in a private chat with me or in a working-team group "
-                "ค่ะ; nothing about debtors is shown in this group."
+                "Officer commands work in a private chat with me or in a working-team group; "
+                "nothing about debtors is shown in this group."
             )
         )
         return False
@@ -95,7 +95,7 @@ def officer_command(action: Callable[[ChatContext], None]) -> Callable[[ChatCont
 
 
 def postback_data(command: str, **values: object) -> str:
-    """The data of an officer button: `officer=<command>&key=value...`."""
+    """The data of an officer button: `officer=<command>&key=value..`."""
     return urlencode({POSTBACK_KEY: command, **{k: str(v) for k, v in values.items()}})
 
 

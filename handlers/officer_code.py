@@ -26,7 +26,7 @@ def link_code(ctx: ChatContext) -> None:
     if ctx.in_group and ctx.staff is not None:
         ctx.reply(
             _(
-                "Link codes are shown only in a private chat ค่ะ: a code others have seen "
+                "Link codes are shown only in a private chat: a code others have seen "
                 "must not be used. Send รหัส and the debtor to me privately."
             )
         )
@@ -39,11 +39,11 @@ def link_code(ctx: ChatContext) -> None:
         return
     found = find_debtor(ctx.session, scope(ctx), wanted)
     if not found.borrowers:
-        ctx.reply(_("No debtor in your areas matches %(text)s ค่ะ", text=wanted) + "\n" + usage())
+        ctx.reply(_("No debtor in your areas matches %(text)s", text=wanted) + "\n" + usage())
         return
     if not found.exact and len(found.borrowers) > 1:
         numbers = contract_numbers(ctx.session, [b.id for b in found.borrowers])
-        lines = [_("Several debtors match %(text)s ค่ะ Which one?", text=wanted)]
+        lines = [_("Several debtors match %(text)s. Which one?", text=wanted)]
         quick = []
         for n, borrower in enumerate(found.borrowers, start=1):
             own = numbers.get(borrower.id, [])
@@ -65,7 +65,7 @@ def link_code(ctx: ChatContext) -> None:
     ctx.reply(
         _(
             "Link code for %(name)s: %(code)s (valid until %(until)s, once). Give it to the "
-            "debtor in person; they send it to me in a private chat ค่ะ A new code cancels "
+            "debtor in person; they send it to me in a private chat. A new code cancels "
             "the old one.",
             name=debtor_label(borrower),
             code=code,
@@ -77,4 +77,4 @@ def link_code(ctx: ChatContext) -> None:
 
 def usage() -> str:
     """How the command is written, with an example."""
-    return _("Send รหัส followed by the debtor's name or contract number, for example: รหัส W-001 ค่ะ")
+    return _("Send รหัส followed by the debtor's name or contract number, for example: รหัส W-001")

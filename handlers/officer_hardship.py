@@ -38,7 +38,7 @@ def hardship(ctx: ChatContext) -> None:
     found = _debtor_and_reason(ctx, words)
     if found is None:
         ctx.reply(
-            _("No single debtor in your areas matches the start of %(text)s ค่ะ", text=ctx.args)
+            _("No single debtor in your areas matches the start of %(text)s", text=ctx.args)
             + "\n"
             + usage()
         )
@@ -48,7 +48,7 @@ def hardship(ctx: ChatContext) -> None:
         return
     ctx.reply(
         _(
-            "The request for %(name)s is recorded for the fund staff to decide ค่ะ: %(reason)s",
+            "The request for %(name)s is recorded for the fund staff to decide: %(reason)s",
             name=debtor_label(borrower),
             reason=reason,
         )
@@ -57,22 +57,19 @@ def hardship(ctx: ChatContext) -> None:
 
 def _for_myself(ctx: ChatContext) -> None:
     if ctx.in_group:
-        ctx.reply(_("Please send your request to me in a private chat ค่ะ"))
+        ctx.reply(_("Please send your request to me in a private chat"))
         return
     reason = ctx.args.strip()
     if not reason:
         ctx.reply(
-            _(
-                "Send ขอผ่อนผัน and why you need relief, for example: ขอผ่อนผัน น้ำท่วมนา "
-                "ขอพักชำระ 3 เดือน ค่ะ"
-            )
+            _("Send ขอผ่อนผัน and why you need relief, for example: ขอผ่อนผัน น้ำท่วมนา ขอพักชำระ 3 เดือน")
         )
         return
     if _file(ctx, ctx.borrower, reason):
         ctx.reply(
             line_messages.text(
                 _(
-                    "Thank you ค่ะ Your request is recorded; the fund staff will look at it "
+                    "Thank you. Your request is recorded; the fund staff will look at it "
                     "and your officer will contact you. Until then, please keep paying what "
                     "you can."
                 ),
@@ -85,7 +82,7 @@ def _file(ctx: ChatContext, borrower: Borrower, reason: str) -> bool:
     try:
         request_hardship(ctx.session, ctx.actor, borrower, reason, now=ctx.now)
     except DomainError as error:
-        ctx.reply(explain(error) + " ค่ะ")
+        ctx.reply(explain(error))
         return False
     return True
 
@@ -103,5 +100,5 @@ def usage() -> str:
     """How the command is written, with an example."""
     return _(
         "Send ขอผ่อนผัน, the debtor's name or contract number, then the reason, for "
-        "example: ขอผ่อนผัน W-001 น้ำท่วมนา ขอพักชำระ ค่ะ"
+        "example: ขอผ่อนผัน W-001 น้ำท่วมนา ขอพักชำระ"
     )

@@ -43,12 +43,12 @@ def _answer(ctx: ChatContext, area_text: str, offset: int) -> None:
     if area_text:
         area = find_area(ctx.session, area_text, ctx.runtime.settings.province)
         if area is None:
-            ctx.reply(_("No area called %(path)s ค่ะ", path=area_text) + "\n" + usage())
+            ctx.reply(_("No area called %(path)s", path=area_text) + "\n" + usage())
             return
         if not any(own.contains(area) for own in ctx.staff.areas):
             ctx.reply(
                 _(
-                    "%(area)s is outside your areas (%(areas)s) ค่ะ",
+                    "%(area)s is outside your areas (%(areas)s)",
                     area=area.path,
                     areas=", ".join(paths) or "-",
                 )
@@ -57,11 +57,11 @@ def _answer(ctx: ChatContext, area_text: str, offset: int) -> None:
         paths = [area.path]
     rows = late_contracts(ctx, paths)
     if not rows:
-        ctx.reply(_("Nobody in your areas is behind with their payments today ค่ะ"))
+        ctx.reply(_("Nobody in your areas is behind with their payments today"))
         return
     page = rows[offset : offset + PAGE]
     if not page:
-        ctx.reply(_("That is the whole list ค่ะ (%(count)d contracts in arrears)", count=len(rows)))
+        ctx.reply(_("That is the whole list (%(count)d contracts in arrears)", count=len(rows)))
         return
     lines = [
         _(
@@ -75,7 +75,7 @@ def _answer(ctx: ChatContext, area_text: str, offset: int) -> None:
     quick = None
     if offset + PAGE < len(rows):
         lines.append(
-            _('Tap "More" for the next %(count)d ค่ะ', count=min(PAGE, len(rows) - offset - PAGE))
+            _('Tap "More" for the next %(count)d', count=min(PAGE, len(rows) - offset - PAGE))
         )
         data = postback_data("overdue", offset=offset + PAGE, area=area_text)
         quick = [button(_("More"), data, _("More overdue debtors"))]
@@ -112,6 +112,5 @@ def _short(path: str) -> str:
 def usage() -> str:
     """How the command is written, with an example."""
     return _(
-        "Send ค้างชำระ, or ค้างชำระ followed by one of your areas, for example: "
-        "ค้างชำระ แก่งคอย/หินซ้อน ค่ะ"
+        "Send ค้างชำระ, or ค้างชำระ followed by one of your areas, for example: ค้างชำระ แก่งคอย/หินซ้อน"
     )

@@ -54,13 +54,13 @@ def slips(ctx: ChatContext) -> None:
     """The pending slips of my areas, oldest first, with approve / reject buttons."""
     pending = transfer_slips(ctx.session, scope=scope(ctx), pending_only=True)
     if not pending:
-        ctx.reply(_("No transfer slips are waiting for you ค่ะ"))
+        ctx.reply(_("No transfer slips are waiting for you"))
         return
     shown = pending[:SHOWN]
     lines = [_("Transfer slips to check (%(count)d):", count=len(pending))]
     lines += [_line(n, p) for n, p in enumerate(shown, start=1)]
     if len(pending) > SHOWN:
-        lines.append(_("… and %(count)d more after these ค่ะ", count=len(pending) - SHOWN))
+        lines.append(_("… and %(count)d more after these", count=len(pending) - SHOWN))
     quick = []
     for n, payment in enumerate(shown, start=1):
         quick.append(
@@ -99,12 +99,12 @@ def _pending_payment(ctx: ChatContext, payment_id: int | None) -> Payment | None
             raise DomainError("payment_not_found", id="-")
         payment = get_payment(ctx.session, payment_id, scope=scope(ctx), for_update=True)
     except DomainError:
-        ctx.reply(_("That slip is not one of your areas' ค่ะ Send ตรวจสลิป to see yours."))
+        ctx.reply(_("That slip is not one of your areas'. Send ตรวจสลิป to see yours."))
         return None
     if payment.state is not PaymentState.PENDING:
         ctx.reply(
             _(
-                "That slip was already handled: %(state)s ค่ะ",
+                "That slip was already handled: %(state)s",
                 state=_state_label(payment.state),
             )
         )
@@ -120,7 +120,7 @@ def _approve(ctx: ChatContext, payment: Payment) -> None:
         ctx,
         borrower,
         lambda: _(
-            "Your transfer of %(amount)s on %(date)s was confirmed, thank you ค่ะ",
+            "Your transfer of %(amount)s on %(date)s was confirmed, thank you",
             amount=format_money(amount),
             date=format_date(paid_on),
         ),
@@ -129,8 +129,7 @@ def _approve(ctx: ChatContext, payment: Payment) -> None:
     ctx.reply(
         line_messages.text(
             _(
-                "Approved: %(amount)s from %(name)s (%(contract)s), allocated to the "
-                "installments ค่ะ",
+                "Approved: %(amount)s from %(name)s (%(contract)s), allocated to the installments",
                 amount=format_money(amount),
                 name=borrower.display_name,
                 contract=payment.contract.contract_no,
@@ -153,19 +152,19 @@ def _ask_reason(ctx: ChatContext, payment: Payment) -> None:
     )
     ask = _(
         "Why is the slip of %(amount)s from %(name)s refused? Your words are sent to the "
-        "debtor ค่ะ (ยกเลิก to cancel)",
+        "debtor (ยกเลิก to cancel)",
         amount=format_money(payment.amount),
         name=payment.contract.borrower.display_name,
     )
     if ctx.in_group:
-        ask = _("Send me the reason in our private chat ค่ะ") + "\n" + ask
+        ask = _("Send me the reason in our private chat") + "\n" + ask
     ctx.reply(ask)
 
 
 def _got_reason(ctx: ChatContext, data: dict) -> str | None:
     reason = " ".join(ctx.raw_text.split())
     if len(reason) > REASON_LIMIT:
-        ctx.reply(_("Please keep the reason under %(limit)d characters ค่ะ", limit=REASON_LIMIT))
+        ctx.reply(_("Please keep the reason under %(limit)d characters", limit=REASON_LIMIT))
         return None
     payment = _pending_payment(ctx, data.get("payment_id"))
     if payment is None:
@@ -179,7 +178,7 @@ def _got_reason(ctx: ChatContext, data: dict) -> str | None:
         borrower,
         lambda: _(
             "Your transfer of %(amount)s on %(date)s could not be confirmed: %(reason)s. "
-            "Please contact your officer %(officer)s ค่ะ",
+            "Please contact your officer %(officer)s",
             amount=format_money(amount),
             date=format_date(paid_on),
             reason=reason,
@@ -190,7 +189,7 @@ def _got_reason(ctx: ChatContext, data: dict) -> str | None:
     ctx.reply(
         line_messages.text(
             _(
-                "Rejected: the slip of %(amount)s from %(name)s ค่ะ",
+                "Rejected: the slip of %(amount)s from %(name)s",
                 amount=format_money(amount),
                 name=borrower.display_name,
             )
@@ -207,14 +206,14 @@ def _is_reason(ctx: ChatContext, _data: dict) -> bool:
 
 
 def _reprompt(ctx: ChatContext, _data: dict) -> str:
-    return _("Send the reason the slip is refused, or ยกเลิก to cancel ค่ะ")
+    return _("Send the reason the slip is refused, or ยกเลิก to cancel")
 
 
 REJECTING = Conversation(
     name=REJECT,
     entries=[],
     states={REASON: State(_got_reason, _reprompt, accepts=_is_reason)},
-    expired=lambda ctx, data: _("The rejection expired ค่ะ Send ตรวจสลิป to start again."),
+    expired=lambda ctx, data: _("The rejection expired. Send ตรวจสลิป to start again."),
     ttl=timedelta(minutes=30),
     allowed=lambda ctx: ctx.staff is not None,
 )
@@ -222,12 +221,13 @@ REJECTING = Conversation(
 
 def _told(told: bool) -> str:
     if told:
-        return _("The debtor is told on LINE (within the legal contact hours) ค่ะ")
-    return _("The debtor is not on LINE: please tell them yourself ค่ะ")
+        return _("The debtor is told on LINE (within the legal contact hours)")
+    return _("The debtor is not on LINE: please tell them yourself")
 
 
 def _line(number: int, payment: Payment) -> str:
     contract = payment.contract
+    ref = " (" + payment.reference + ")" if payment.reference else ""
     return _(
         "%(n)d. %(name)s (%(area)s), %(contract)s: %(amount)s transferred on %(date)s%(ref)s",
         n=number,
@@ -236,7 +236,7 @@ def _line(number: int, payment: Payment) -> str:
         contract=contract.contract_no,
         amount=format_money(payment.amount),
         date=format_date(payment.paid_on),
-        ref=f" ({payment.reference})" if payment.reference else "",
+        ref=ref,
     )
 
 

@@ -55,9 +55,9 @@ def summary(ctx: ChatContext) -> None:
             count=figures.overdue_contracts_baseline,
         ),
         (
-            _("Change since then: %(amount)s more ค่ะ", amount=format_money(change))
+            _("Change since then: %(amount)s more", amount=format_money(change))
             if change > 0
-            else _("Change since then: %(amount)s less ค่ะ", amount=format_money(-change))
+            else _("Change since then: %(amount)s less", amount=format_money(-change))
         ),
         _("Visits made: %(count)d", count=figures.visits),
     ]
@@ -90,4 +90,4 @@ def _month_label(first: date) -> str:
 
 def usage() -> str:
     """How the command is written, with an example."""
-    return _("Send สรุป for this month, or สรุป and a month, for example: สรุป มี.ค. 2569 ค่ะ")
+    return _("Send สรุป for this month, or สรุป and a month, for example: สรุป มี.ค. 2569")

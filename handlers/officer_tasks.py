@@ -32,16 +32,16 @@ def tasks(ctx: ChatContext) -> None:
     add_new_defaults(ctx.session, paths, ctx.today)
     rows = open_tasks(ctx.session, paths)
     if not rows:
-        ctx.reply(_("No visits are waiting in your areas today ค่ะ"))
+        ctx.reply(_("No visits are waiting in your areas today"))
         return
     shown = rows[:SHOWN]
     lines = [_("Visits to make (%(count)d):", count=len(rows))]
     lines += [_line(n, row) for n, row in enumerate(shown, start=1)]
     if len(rows) > SHOWN:
         lines.append(
-            _("… and %(count)d more: mark these done to see them ค่ะ", count=len(rows) - SHOWN)
+            _("… and %(count)d more: mark these done to see them", count=len(rows) - SHOWN)
         )
-    lines.append(_("Tap the number of a visit once it is made ค่ะ"))
+    lines.append(_("Tap the number of a visit once it is made"))
     quick = [
         button(
             _("Done %(n)d", n=n),
@@ -62,14 +62,14 @@ def done(ctx: ChatContext) -> None:
         else None
     )
     if task is None:
-        ctx.reply(_("That visit is not on your list ค่ะ Send งานวันนี้ to see your visits."))
+        ctx.reply(_("That visit is not on your list. Send งานวันนี้ to see your visits."))
         return
     if not mark_done(ctx.session, ctx.actor, task, now=ctx.now):
-        ctx.reply(_("That visit was already marked done ค่ะ"))
+        ctx.reply(_("That visit was already marked done"))
         return
     ctx.reply(
         line_messages.text(
-            _("Marked done, thank you ค่ะ"), quick_replies=[(_("Today's visits"), "งานวันนี้")]
+            _("Marked done, thank you"), quick_replies=[(_("Today's visits"), "งานวันนี้")]
         )
     )
 
@@ -87,6 +87,7 @@ def reason_label(reason: str) -> str:
 
 def _line(number: int, row: TaskRow) -> str:
     borrower = row.borrower
+    phone = ", " + _("tel. %(phone)s", phone=borrower.phone) if borrower.phone else ""
     return _(
         "%(n)d. %(name)s (%(area)s), %(contract)s: %(reason)s, %(amount)s since %(due)s%(phone)s",
         n=number,
@@ -96,5 +97,5 @@ def _line(number: int, row: TaskRow) -> str:
         reason=reason_label(row.task.reason),
         amount=format_money(row.task.amount),
         due=format_date(row.task.due_date),
-        phone=f", {_('tel.')} {borrower.phone}" if borrower.phone else "",
+        phone=phone,
     )
