@@ -41,7 +41,7 @@ class TaskRow:
     contract_no: str
 
 
-def add_new_defaults(session: Session, scope: list[str], today: date) -> int:
+def add_new_defaults(session: Session, scope: list[str], today: date) -> None:
     """Visit tasks for contracts in `scope` that passed 90 days late recently (once each)."""
     crossed = [
         row
@@ -49,7 +49,7 @@ def add_new_defaults(session: Session, scope: list[str], today: date) -> int:
         if DEFAULTED_AFTER_DAYS < row.days_past_due <= DEFAULTED_AFTER_DAYS + RECENT_DEFAULT_DAYS
     ]
     if not crossed:
-        return 0
+        return
     homes = dict(
         session.execute(
             select(Contract.id, Contract.officer_id).where(
@@ -82,8 +82,7 @@ def add_new_defaults(session: Session, scope: list[str], today: date) -> int:
             }
         )
     insert = _INSERTS[session.get_bind().dialect.name](VisitTask).on_conflict_do_nothing()
-    result = session.execute(insert, rows)
-    return max(result.rowcount or 0, 0)
+    session.execute(insert, rows)
 
 
 def open_tasks(session: Session, scope: list[str]) -> list[TaskRow]:
