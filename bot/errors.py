@@ -65,6 +65,8 @@ MESSAGES = {
     "payment_target_one_of": N_("Give either a PromptPay ID or a biller ID"),
     "area_not_found": N_("No area called %(path)s"),
     "area_required": N_("Give at least one area"),
+    "hardship_reason_missing": N_("Say why the debtor needs relief"),
+    "hardship_reason_too_long": N_("The reason is too long (at most %(limit)d characters)"),
     "database_folder_unusable": N_(
         "Cannot create the folder %(path)s for the SQLite database (DATABASE_URL): %(reason)s"
     ),

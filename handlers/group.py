@@ -12,7 +12,7 @@ from sqlalchemy import select
 from bot.i18n import _
 from handlers.context import ChatContext
 from handlers.router import GROUP, PRIVATE, Command, Router, When, always
-from handlers.texts import fund_label
+from handlers.texts import FUND_CHOICE, fund_label
 from models.area import Area, find_area
 from models.audit import audit
 from models.fund import fund_kind_from_text
@@ -96,8 +96,9 @@ def introduce(ctx: ChatContext) -> None:
         _(
             "Hello, I am the repayment assistant of the community development funds. I never "
             "show anyone's figures in a group. An officer registers this group by sending "
-            "ผูกกลุ่ม AREA [womens_fund|kkcj] for a debtor reminder group, or ผูกกลุ่มทีม AREA "
-            "for a working-team group, for example: ผูกกลุ่ม แก่งคอย/หินซ้อน/หมู่ 3 kkcj"
+            "ผูกกลุ่ม AREA %(funds)s for a debtor reminder group, or ผูกกลุ่มทีม AREA "
+            "for a working-team group, for example: ผูกกลุ่ม แก่งคอย/หินซ้อน/หมู่ 3 กข.คจ.",
+            funds=FUND_CHOICE,
         )
     )
 
@@ -159,9 +160,10 @@ def register_group(ctx: ChatContext, *, kind: str) -> None:
 
 def _path_and_fund(args: str) -> tuple[str, FundKind | None]:
     words = args.split()
-    kind = fund_kind_from_text(words[-1]) if words else None
-    if kind is not None:
-        return " ".join(words[:-1]), kind
+    # The fund's name may be two words ("กองทุน กข.คจ."); an area path never ends so.
+    for size in (2, 1):
+        if len(words) > size and (kind := fund_kind_from_text("".join(words[-size:]))):
+            return " ".join(words[:-size]), kind
     return args.strip(), None
 
 
@@ -169,8 +171,8 @@ def _usage(kind: str) -> str:
     if kind == GROUP_TEAM:
         return _("Send ผูกกลุ่มทีม followed by the area, for example: ผูกกลุ่มทีม แก่งคอย/หินซ้อน")
     return _(
-        "Send ผูกกลุ่ม followed by the area and, if it is for one fund, womens_fund or kkcj, "
-        "for example: ผูกกลุ่ม แก่งคอย/หินซ้อน/หมู่ 3 kkcj"
+        "Send ผูกกลุ่ม followed by the area and, if it is for one fund, "
+        "กองทุนพัฒนาบทบาทสตรี or กข.คจ., for example: ผูกกลุ่ม แก่งคอย/หินซ้อน/หมู่ 3 กข.คจ."
     )
 
 

@@ -209,12 +209,18 @@ def build_router() -> Router:
         group,
         language,
         linking,
+        officer_code,
         officer_common,
+        officer_hardship,
         officer_help,
         officer_note,
+        officer_overdue,
         officer_payment,
         officer_promise,
+        officer_slips,
         officer_status,
+        officer_summary,
+        officer_tasks,
         officer_undo,
         officer_visit,
         pay_now,
@@ -236,6 +242,12 @@ def build_router() -> Router:
     pay_now.register(router)  # pay_now:<contract> postback, ชำระเงิน: the Thai QR
     transfer_report.register(router)  # the แจ้งโอน conversation, slip photos, send_slip:<id>
     linking.register(router)  # link codes, ยกเลิกการเชื่อมต่อ
+    officer_overdue.register(router)  # ค้างชำระ, its "more" button
+    officer_tasks.register(router)  # งานวันนี้, its "done" buttons
+    officer_summary.register(router)  # สรุป
+    officer_code.register(router)  # รหัส (1:1 only)
+    officer_slips.register(router)  # ตรวจสลิป, approve / reject (a conversation)
+    officer_hardship.register(router)  # ขอผ่อนผัน (officers and debtors)
     common.register(router)  # follow, help, cancel; the fallbacks
     return router
 

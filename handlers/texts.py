@@ -9,6 +9,10 @@ from bot.line import messages as line_messages
 from handlers.context import ChatContext
 from models.types import FundKind, Role
 
+# Villagers read these in a group's welcome and the help: the funds' Thai names, never the
+# codes (womens_fund and kkcj are still accepted: models.fund.fund_kind_from_text).
+FUND_CHOICE = "[กองทุนพัฒนาบทบาทสตรี|กข.คจ.]"
+
 
 def how_to_link() -> str:
     """What an unlinked user must do before asking about their loan."""
@@ -64,7 +68,9 @@ def help_message(ctx: ChatContext) -> dict:
     elif ctx.staff is None:
         lines.append(_("ลงทะเบียน CODE: link your LINE account with the code from your officer"))
     if ctx.staff is not None:
-        lines.append(_("ผูกกลุ่ม AREA [womens_fund|kkcj] (in a group): register a reminder group"))
+        lines.append(
+            _("ผูกกลุ่ม AREA %(funds)s (in a group): register a reminder group", funds=FUND_CHOICE)
+        )
         lines.append(_("ผูกกลุ่มทีม AREA (in a group): register a working-team group"))
     lines += [
         _("ภาษา อังกฤษ / language thai: change the language"),
@@ -83,7 +89,10 @@ def _group_help() -> str:
         [
             _("In this group:"),
             _("ยอด: I send your own balance to you in a private chat (never here)"),
-            _("Officers: ผูกกลุ่ม AREA [womens_fund|kkcj] registers this group for reminders"),
+            _(
+                "Officers: ผูกกลุ่ม AREA %(funds)s registers this group for reminders",
+                funds=FUND_CHOICE,
+            ),
             _("Officers: ผูกกลุ่มทีม AREA registers this group as a working team"),
         ]
     )

@@ -79,6 +79,9 @@ CHANNEL_GROUP = "group"
 PURPOSE_REMINDER = "reminder"
 PURPOSE_GROUP = "group_notice"
 PURPOSE_STAFF = "staff"
+# A debtor told of something they did (a slip confirmed or rejected): the contact hours
+# apply, but it is no reminder, so it neither counts against nor waits for the day's one.
+PURPOSE_NOTICE = "notice"
 
 # Lower goes first (the dispatcher's order; what the monthly quota keeps).
 PRIORITY_OVERDUE = 3
@@ -894,6 +897,8 @@ def send_check(
         return SEND, None, None
     if not in_window(now, zone):
         return WAIT, next_contact_time(now, zone), "outside the contact hours"
+    if row.purpose == PURPOSE_NOTICE:
+        return SEND, None, None
     today = now.astimezone(zone).date()
     if row.contact_key and _contacted_today(session, row, now, zone):
         tomorrow = window_of(today + timedelta(days=1), zone)[0]

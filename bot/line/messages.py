@@ -21,13 +21,30 @@ ACTION_TEXT_LIMIT = 300
 ELLIPSIS = "…"
 
 
-def text(body: str, quick_replies: list[tuple[str, str]] | None = None) -> dict:
-    """A text message; each quick reply (label, text) sends `text` as the user when tapped."""
+def text(body: str, quick_replies: list[tuple[str, str] | dict] | None = None) -> dict:
+    """A text message; each quick reply (label, text) sends `text` as the user when tapped.
+
+    A quick reply may also be an action dict (see `postback_action`).
+    """
     message: dict = {"type": "text", "text": body}
     if quick_replies:
-        items = [{"type": "action", "action": _message_action(*pair)} for pair in quick_replies]
+        items = [
+            {"type": "action", "action": q if isinstance(q, dict) else _message_action(*q)}
+            for q in quick_replies
+        ]
         message["quickReply"] = {"items": items}
     return message
+
+
+def postback_action(label: str, data: str, display_text: str | None = None) -> dict:
+    """A button that sends `data` back to the bot (a postback event), not a chat message.
+
+    `display_text` is what the chat shows as the user's message when it is tapped.
+    """
+    action = {"type": "postback", "label": truncate(label, LABEL_LIMIT), "data": data}
+    if display_text:
+        action["displayText"] = truncate(display_text, ACTION_TEXT_LIMIT)
+    return action
 
 
 def split_for_line(messages: Iterable[dict]) -> list[list[dict]]:

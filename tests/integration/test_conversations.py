@@ -240,4 +240,4 @@ def test_each_conversation_has_its_own_time_to_live(toy):
 
 def test_the_bot_registers_the_transfer_report_as_a_conversation():
     router = build_router()
-    assert [c.name for c in router.conversations()] == ["officer", "undo", "paid"]
+    assert [c.name for c in router.conversations()] == ["officer", "undo", "paid", "slipreject"]

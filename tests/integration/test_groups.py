@@ -59,9 +59,11 @@ def test_the_bot_introduces_itself_on_join(client, fake_line):
     assert text == in_thai(
         "Hello, I am the repayment assistant of the community development funds. I never "
         "show anyone's figures in a group. An officer registers this group by sending "
-        "ผูกกลุ่ม AREA [womens_fund|kkcj] for a debtor reminder group, or ผูกกลุ่มทีม AREA "
-        "for a working-team group, for example: ผูกกลุ่ม แก่งคอย/หินซ้อน/หมู่ 3 kkcj"
+        "ผูกกลุ่ม AREA %(funds)s for a debtor reminder group, or ผูกกลุ่มทีม AREA "
+        "for a working-team group, for example: ผูกกลุ่ม แก่งคอย/หินซ้อน/หมู่ 3 กข.คจ.",
+        funds="[กองทุนพัฒนาบทบาทสตรี|กข.คจ.]",
     )
+    assert "kkcj" not in text and "womens_fund" not in text
 
 
 def test_an_officer_registers_a_reminder_group(db, client, fake_line, officer):
