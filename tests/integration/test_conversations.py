@@ -26,7 +26,10 @@ EXPIRED = (
     "Send แจ้งโอน to start again."
 )
 SLIP_FIRST = "If this is a transfer slip, send แจ้งโอน first, then the photo."
-NOT_UNDERSTOOD = "Sorry, I did not understand. Send ช่วยเหลือ to see what I can do."
+NOT_UNDERSTOOD = (
+    "Sorry, I am not sure what you mean. Did you mean one of these? Tap a button below, "
+    "or send ช่วยเหลือ to see everything I can do."
+)
 
 
 @pytest.fixture
@@ -92,7 +95,7 @@ def test_a_state_no_conversation_knows_is_forgotten_not_answered_with_a_prompt(
 ):
     set_pending(session, "Udebtor", "gone.step", {}, now=datetime.now(ZoneInfo("UTC")))
     session.commit()
-    assert chat.say("Udebtor", "สวัสดี").text == in_thai(NOT_UNDERSTOOD)
+    assert chat.say("Udebtor", "อากาศดีจัง").text == in_thai(NOT_UNDERSTOOD)
     assert chat.send_image("Udebtor", SLIP).text == in_thai(SLIP_FIRST)
     assert stored_state(db, "Udebtor") is None
 
@@ -224,4 +227,4 @@ def test_each_conversation_has_its_own_time_to_live(toy):
 
 def test_the_bot_registers_the_transfer_report_as_a_conversation():
     router = build_router()
-    assert [c.name for c in router.conversations()] == ["paid"]
+    assert [c.name for c in router.conversations()] == ["paid", "unlink"]
