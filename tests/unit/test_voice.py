@@ -16,9 +16,7 @@ from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parents[2]
 CHAT_CODE = ("handlers", "scheduler")
-COMMANDS = (
-    "ยกเลิกการเชื่อมต่อ|ยกเลิก|ยอด|งวดถัดไป|แจ้งโอน|ช่วยเหลือ|ลงทะเบียน|ผูกกลุ่มทีม|ผูกกลุ่ม|ชำระเงิน"
-)
+COMMANDS = "ยกเลิกการเชื่อมต่อ|ยกเลิก|ยอด|งวดถัดไป|แจ้งโอน|ช่วยเหลือ|ลงทะเบียน|ผูกกลุ่มทีม|ผูกกลุ่ม|ชำระเงิน"
 # A command word right after "send"/"type" must be in quotes: ส่ง "ยอด", not ส่ง ยอด.
 UNQUOTED_COMMAND = re.compile(rf"(ส่ง|พิมพ์)\s*(คำว่า\s*)?({COMMANDS})(?![ก-๙])")
 # A help line starting with the bare command ("ยอด: ...").
@@ -69,9 +67,7 @@ def test_the_bot_never_calls_itself_the_system():
 
 def test_commands_are_quoted():
     offending = [
-        s
-        for s in thai().values()
-        if UNQUOTED_COMMAND.search(s) or BARE_COMMAND_LINE.search(s)
+        s for s in thai().values() if UNQUOTED_COMMAND.search(s) or BARE_COMMAND_LINE.search(s)
     ]
     assert offending == []
 
