@@ -58,6 +58,9 @@ class ChatContext:
     reply_row: object = None
     # Lookups several handlers' matches() would repeat, kept for this event.
     memo: dict = field(default_factory=dict)
+    # The command a free text was understood as ("ขอดูยอดหน่อยค่ะ" -> "ยอด"), once the router
+    # has asked its understanders (handlers/intents.py); commands then match this instead.
+    understood: str | None = None
 
     @classmethod
     def build(
@@ -130,7 +133,9 @@ class ChatContext:
 
     @property
     def raw_text(self) -> str:
-        """The text as typed."""
+        """The text as typed (or the command it was understood as, once understood)."""
+        if self.understood is not None:
+            return self.understood
         return str(self.message.get("text") or "")
 
     @property

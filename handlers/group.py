@@ -97,7 +97,7 @@ def introduce(ctx: ChatContext) -> None:
             "Hello, I am the repayment assistant of the community development funds. I never "
             "show anyone's figures in a group. An officer registers this group by sending "
             "ผูกกลุ่ม AREA %(funds)s for a debtor reminder group, or ผูกกลุ่มทีม AREA "
-            "for a working-team group, for example: ผูกกลุ่ม แก่งคอย/หินซ้อน/หมู่ 3 กข.คจ.",
+            "for a working-team group, for example: ผูกกลุ่ม แก่งคอย/หินซ้อน/หมู่ 3 กองทุน กข.คจ.",
             funds=FUND_CHOICE,
         )
     )
@@ -172,7 +172,7 @@ def _usage(kind: str) -> str:
         return _("Send ผูกกลุ่มทีม followed by the area, for example: ผูกกลุ่มทีม แก่งคอย/หินซ้อน")
     return _(
         "Send ผูกกลุ่ม followed by the area and, if it is for one fund, "
-        "กองทุนพัฒนาบทบาทสตรี or กข.คจ., for example: ผูกกลุ่ม แก่งคอย/หินซ้อน/หมู่ 3 กข.คจ."
+        "กองทุนพัฒนาบทบาทสตรี or กองทุน กข.คจ., for example: ผูกกลุ่ม แก่งคอย/หินซ้อน/หมู่ 3 กองทุน กข.คจ."
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import partial
 
 from bot.i18n import _, use_locale
+from bot.line import messages as line_messages
 from handlers.context import ChatContext
 from handlers.router import Command, Router
 from models.audit import audit
@@ -12,12 +13,24 @@ from models.chat_state import set_preferred_locale
 
 ENGLISH = ("ภาษา อังกฤษ", "ภาษาอังกฤษ", "ภาษา english", "language english", "language en")
 THAI = ("ภาษา ไทย", "ภาษาไทย", "language thai", "language th", "ภาษา thai")
+CHOOSE = ("ภาษา", "language")
 
 
 def register(router: Router) -> None:
-    """Add the two language commands."""
+    """Add the two language commands, and `ภาษา` alone (which asks which)."""
     router.add("message.text", Command(ENGLISH, partial(switch, locale="en")))
     router.add("message.text", Command(THAI, partial(switch, locale="th")))
+    router.add("message.text", Command(CHOOSE, choose))
+
+
+def choose(ctx: ChatContext) -> None:
+    """`ภาษา`: which language, as two buttons."""
+    ctx.reply(
+        line_messages.text(
+            _("Which language would you like me to answer in?"),
+            quick_replies=[("ไทย", "ภาษา ไทย"), ("English", "language english")],
+        )
+    )
 
 
 def switch(ctx: ChatContext, *, locale: str) -> None:

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from bot.i18n import _, use_locale
+from bot.line import messages as line_messages
+from handlers import intents
 from handlers.context import ChatContext
+from handlers.conversation import END, Conversation, Entry, State
 from handlers.router import GROUP, PRIVATE, Command, Router, When
 from handlers.texts import how_to_link, local_time, role_label
 from models.linking import (
@@ -31,7 +36,7 @@ def register(router: Router) -> None:
     router.add(
         "message.text", Command(REGISTER_WORDS, link_with_code, takes_args=True, where=PRIVATE)
     )
-    router.add("message.text", Command(UNLINK_WORDS, unlink, where=PRIVATE))
+    router.add_conversation(UNLINKING)
     router.add(
         "message.text", When(lambda ctx: looks_like_code(ctx.text), bare_code, where=PRIVATE)
     )
@@ -153,6 +158,70 @@ def _answer(ctx: ChatContext, result: LinkResult) -> str:
         "Linked: this LINE account now belongs to %(name)s. Send ยอด to see your balance.",
         name=result.borrower.display_name,
     )
+
+
+# ---------------------------------------------------------------------- unlinking, confirmed
+
+
+def _linked(ctx: ChatContext) -> bool:
+    return ctx.borrower is not None or ctx.staff is not None
+
+
+def ask_to_unlink(ctx: ChatContext, _data: dict) -> str | None:
+    """`ยกเลิกการเชื่อมต่อ`: nothing happens before a yes (a tap too many is easily made)."""
+    if not _linked(ctx):
+        ctx.reply(how_to_link())
+        return END
+    ctx.reply(_confirm_question(ctx))
+    return "confirm"
+
+
+def _confirm_question(ctx: ChatContext) -> dict:
+    if ctx.borrower is not None:
+        question = _(
+            "Do you really want to unlink this LINE account from %(name)s? You will no "
+            "longer get reminders or see your balance here.",
+            name=ctx.borrower.display_name,
+        )
+    else:
+        question = _("Do you really want to unlink this LINE account from your staff record?")
+    return line_messages.text(
+        question,
+        quick_replies=[(_("Yes, unlink"), "ใช่"), (_("No, keep it"), "ไม่")],
+    )
+
+
+def _yes_or_no(ctx: ChatContext, _data: dict) -> bool:
+    return intents.is_yes(ctx.raw_text) or intents.is_no(ctx.raw_text)
+
+
+def confirmed(ctx: ChatContext, _data: dict) -> str:
+    """The answer: yes unlinks, no keeps things as they are."""
+    if intents.is_no(ctx.raw_text):
+        ctx.reply(_("All right, your LINE account stays linked."))
+        return END
+    unlink(ctx)
+    return END
+
+
+def unlinking_expired(_ctx: ChatContext, _data: dict) -> str:
+    return _("Nothing was changed. To unlink, send ยกเลิกการเชื่อมต่อ again.")
+
+
+UNLINKING = Conversation(
+    name="unlink",
+    entries=[Entry(UNLINK_WORDS, ask_to_unlink, where=PRIVATE)],
+    states={
+        "confirm": State(
+            step=confirmed,
+            reprompt=lambda ctx, _data: _confirm_question(ctx),
+            accepts=_yes_or_no,
+        )
+    },
+    expired=unlinking_expired,
+    # A "ใช่" long after the question must not unlink anyone.
+    ttl=timedelta(minutes=5),
+)
 
 
 def unlink(ctx: ChatContext) -> None:

@@ -5,8 +5,11 @@ order they are tried, one line each, so which handler wins is visible in one pla
 
 An event goes, in this order, to: the observers; the sender's conversation, if they are in
 one (handlers/conversation.py: its cancel word and the answer to its current step); the
-routes of its kind; the conversation's re-prompt (or "it expired") when no route matched;
-the fallbacks ("sorry, I did not understand").
+routes of its kind; when none matched, the understanders (a free text such as
+"ขอดูยอดหน่อยค่ะ" understood as the command "ยอด", handlers/intents.py) and the conversation
+and routes again with that command; the conversation's re-prompt (or "it expired"); the
+fallbacks ("did you mean ...?"). Then the finishers run on what was answered (the quick
+replies for the likely next step, handlers/common.py).
 """
 
 from __future__ import annotations
@@ -46,6 +49,8 @@ class Router:
         self._fallbacks: dict[str, list[Handler]] = {}
         self._observers: list[Callable[[ChatContext], None]] = []
         self._conversations: list[Conversation] = []
+        self._understanders: list[Callable[[ChatContext], str | None]] = []
+        self._finishers: list[Callable[[ChatContext], None]] = []
 
     def add(self, kind: str, handler: Handler) -> None:
         """Register `handler` for events of `kind` ("message.text", "follow", ...)."""
@@ -67,6 +72,14 @@ class Router:
         """Run `observer` on every event before routing (e.g. learning group members)."""
         self._observers.append(observer)
 
+    def understand(self, understander: Callable[[ChatContext], str | None]) -> None:
+        """Register `understander`: a text no route matched -> the command it means, or None."""
+        self._understanders.append(understander)
+
+    def finish(self, finisher: Callable[[ChatContext], None]) -> None:
+        """Run `finisher` after every event was routed (e.g. to add quick replies)."""
+        self._finishers.append(finisher)
+
     def handlers(self, kind: str) -> list[Handler]:
         """The handlers of `kind`, in order."""
         return list(self._routes.get(kind, []))
@@ -79,16 +92,39 @@ class Router:
         """Handle `ctx` with the first matching handler; False when none matched."""
         for observer in self._observers:
             observer(ctx)
+        handled = self._route(ctx)
+        for finisher in self._finishers:
+            finisher(ctx)
+        if not handled:
+            log.info("no handler for %s event %s; ignored", ctx.kind, ctx.webhook_event_id)
+        return handled
+
+    def _route(self, ctx: ChatContext) -> bool:
         conversation = self._conversation_of(ctx)
         if conversation is not None and conversation.take(ctx):
             return True
-        if _first_match(self._routes.get(ctx.kind, []), ctx):
+        routes = self._routes.get(ctx.kind, [])
+        if _first_match(routes, ctx):
             return True
+        if self._understood(ctx):
+            if conversation is not None and conversation.take(ctx):
+                return True
+            if _first_match(routes, ctx):
+                return True
+            ctx.understood = None
         if conversation is not None and conversation.answer_unhandled(ctx):
             return True
-        if _first_match(self._fallbacks.get(ctx.kind, []), ctx):
-            return True
-        log.info("no handler for %s event %s; ignored", ctx.kind, ctx.webhook_event_id)
+        return _first_match(self._fallbacks.get(ctx.kind, []), ctx)
+
+    def _understood(self, ctx: ChatContext) -> bool:
+        """True when an understander gave `ctx` a command other than its text."""
+        if ctx.kind != "message.text":
+            return False
+        for understander in self._understanders:
+            command = understander(ctx)
+            if command is not None and normalize_text(command) != ctx.text:
+                ctx.understood = command
+                return True
         return False
 
     def _conversation_of(self, ctx: ChatContext) -> Conversation | None:

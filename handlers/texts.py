@@ -7,11 +7,13 @@ from datetime import datetime
 from bot.i18n import _, format_date
 from bot.line import messages as line_messages
 from handlers.context import ChatContext
+from models.area import village_label
+from models.fund import Fund
 from models.types import FundKind, Role
 
 # Villagers read these in a group's welcome and the help: the funds' Thai names, never the
 # codes (womens_fund and kkcj are still accepted: models.fund.fund_kind_from_text).
-FUND_CHOICE = "[กองทุนพัฒนาบทบาทสตรี|กข.คจ.]"
+FUND_CHOICE = "[กองทุนพัฒนาบทบาทสตรี|กองทุน กข.คจ.]"
 
 
 def how_to_link() -> str:
@@ -39,12 +41,23 @@ def role_label(role: Role | str) -> str:
 
 
 def fund_label(kind: FundKind | str | None) -> str:
-    """A fund kind in words (None: every fund)."""
+    """A fund kind in words (None: every fund): กองทุนพัฒนาบทบาทสตรี, กองทุน กข.คจ."""
     if kind is None:
         return _("all funds")
     if FundKind(kind) is FundKind.WOMENS_FUND:
         return _("Women's Development Fund")
     return _("KKCJ fund")
+
+
+def fund_display_name(fund: Fund) -> str:
+    """The one name debtors read for a fund: the Women's Fund, or the KKCJ fund of a village."""
+    if fund.kind is FundKind.WOMENS_FUND:
+        return _("Women's Development Fund")
+    area = fund.area
+    village = village_label(area.village_no, area.name)
+    if village != area.name:
+        village = f"{village} {area.name}"
+    return _("KKCJ fund of %(village)s", village=village)
 
 
 def local_time(ctx: ChatContext, moment: datetime) -> str:

@@ -18,6 +18,7 @@ from bot.line.client import LineError, QuotaStatus, SendResult
 from bot.line.messenger import Messenger
 from bot.runtime import Runtime
 from models.base import utcnow
+from tests.flex import flex_texts
 
 REPLY = "reply"
 PUSH = "push"
@@ -46,8 +47,17 @@ class Sent:
 
     @property
     def texts(self) -> list[str]:
-        """The texts of the text messages sent."""
-        return [m["text"] for m in self.messages if m.get("type") == "text"]
+        """The texts of the text messages sent; a Flex card gives the texts on it, a line each."""
+        return [
+            m["text"] if m.get("type") == "text" else flex_texts(m["contents"])
+            for m in self.messages
+            if m.get("type") in ("text", "flex")
+        ]
+
+    @property
+    def cards(self) -> list[dict]:
+        """The Flex messages sent."""
+        return [m for m in self.messages if m.get("type") == "flex"]
 
     @property
     def text(self) -> str:

@@ -1,9 +1,12 @@
-"""Check a message against LINE's Messaging API OpenAPI schema (../shared/line-openapi).
+"""Check a message the bot sends against LINE's own OpenAPI description (messaging-api.yml).
 
-A small checker of what the schema says about the objects the bot builds: required
-properties, property types, enums, string lengths, and `type` discriminators (the mapping or
-the subschema whose allOf names the parent); unknown properties are reported too, so a typo
-in a key does not pass as "optional".
+jsonschema alone would pass almost anything here: LINE's schemas choose their subtypes by an
+OpenAPI `discriminator` (a Flex component's `type` picks FlexBox, FlexText, ...), which JSON
+Schema does not know. So this walks the message itself: it follows `$ref`, picks the subtype a
+discriminator names, merges `allOf`, and checks required properties, types, enums, lengths,
+array sizes, and that every property the message has is one LINE describes (a typo such as
+`colour` fails). LINE's further rules that the YAML only states in prose are checked by the
+callers (altText and label lengths).
 """
 
 from __future__ import annotations
@@ -13,92 +16,99 @@ from pathlib import Path
 
 import yaml
 
-SPEC = Path(__file__).resolve().parents[3] / "shared" / "line-openapi" / "messaging-api.yml"
+SPEC_FILE = "messaging-api.yml"
+
+
+def spec_path() -> Path:
+    """Where the YAML is: ../shared/line-openapi beside the project (or its worktree)."""
+    for base in Path(__file__).resolve().parents:
+        candidate = base / "shared" / "line-openapi" / SPEC_FILE
+        if candidate.is_file():
+            return candidate
+    raise FileNotFoundError(SPEC_FILE)
 
 
 @cache
 def _schemas() -> dict:
-    candidates = [SPEC, Path("/work/shared/line-openapi/messaging-api.yml")]
-    path = next(p for p in candidates if p.exists())
-    return yaml.safe_load(path.read_text(encoding="utf-8"))["components"]["schemas"]
+    with spec_path().open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)["components"]["schemas"]
 
 
-def _ref(ref: str) -> tuple[str, dict]:
-    name = ref.rsplit("/", 1)[-1]
-    return name, _schemas()[name]
-
-
-def _flatten(schema: dict) -> tuple[dict, set, dict | None]:
-    """(properties, required, discriminator) of a schema with its allOf parents."""
-    properties = dict(schema.get("properties") or {})
-    required = set(schema.get("required") or [])
-    discriminator = schema.get("discriminator")
-    for part in schema.get("allOf") or []:
-        if "$ref" in part:
-            _name, part = _ref(part["$ref"])
-        props, req, disc = _flatten(part)
-        properties = {**props, **properties}
-        required |= req
-        discriminator = discriminator or disc
-    return properties, required, discriminator
-
-
-def _subtype(name: str, schema: dict, value: str) -> tuple[str, dict] | None:
-    _props, _req, disc = _flatten(schema)
-    if not disc:
-        return None
-    mapping = disc.get("mapping") or {}
-    if value in mapping:
-        return _ref(mapping[value])
-    return None
-
-
-def problems(value, schema_name: str, where: str = "$") -> list[str]:
-    """What is wrong with `value` as a `schema_name` (empty: nothing)."""
-    return _check(value, _schemas()[schema_name], schema_name, where)
-
-
-def _check(value, schema: dict, name: str, where: str) -> list[str]:
-    if "$ref" in schema:
-        name, schema = _ref(schema["$ref"])
-    kind = schema.get("type")
+def problems(instance, schema_name: str = "Message") -> list[str]:
+    """What is wrong with `instance` as a `schema_name` (empty when it is valid)."""
     found: list[str] = []
-    if kind == "string" or "enum" in schema:
-        if not isinstance(value, str):
-            return [f"{where}: not a string"]
-        if "enum" in schema and value not in schema["enum"]:
-            found.append(f"{where}: {value!r} not one of {schema['enum']}")
-        if "maxLength" in schema and len(value) > schema["maxLength"]:
-            found.append(f"{where}: longer than {schema['maxLength']}")
-        if "minLength" in schema and len(value) < schema["minLength"]:
-            found.append(f"{where}: shorter than {schema['minLength']}")
-        return found
-    if kind == "integer":
-        return [] if isinstance(value, int) else [f"{where}: not an integer"]
-    if kind == "boolean":
-        return [] if isinstance(value, bool) else [f"{where}: not a boolean"]
-    if kind == "array":
-        if not isinstance(value, list):
-            return [f"{where}: not a list"]
-        if "maxItems" in schema and len(value) > schema["maxItems"]:
-            found.append(f"{where}: more than {schema['maxItems']} items")
-        for i, item in enumerate(value):
-            found += _check(item, schema.get("items") or {}, name, f"{where}[{i}]")
-        return found
-    if not isinstance(value, dict):
-        return [f"{where}: not an object"]
-    properties, required, disc = _flatten(schema)
-    if disc and isinstance(value.get(disc["propertyName"]), str):
-        sub = _subtype(name, schema, value[disc["propertyName"]])
-        if sub is None:
-            return [f"{where}: unknown {name} type {value[disc['propertyName']]!r}"]
-        if sub[1] is not schema:
-            return _check(value, sub[1], sub[0], where)
-    for key in sorted(required - set(value)):
-        found.append(f"{where}: {name} lacks {key!r}")
-    for key, item in value.items():
-        if key not in properties:
-            found.append(f"{where}: {name} has no property {key!r}")
-            continue
-        found += _check(item, properties[key], name, f"{where}.{key}")
+    _check(instance, {"$ref": f"#/components/schemas/{schema_name}"}, "$", found, False)
     return found
+
+
+def _resolve(schema: dict) -> dict:
+    while "$ref" in schema:
+        schema = _schemas()[schema["$ref"].rsplit("/", 1)[-1]]
+    return schema
+
+
+def _merged(schema: dict) -> tuple[dict, set, dict]:
+    """Properties, required names and other keywords, through allOf."""
+    schema = _resolve(schema)
+    properties = dict(schema.get("properties") or {})
+    required = set(schema.get("required") or ())
+    rest = {k: v for k, v in schema.items() if k not in ("properties", "required", "allOf")}
+    for part in schema.get("allOf") or ():
+        more, needed, other = _merged(part)
+        properties.update(more)
+        required |= needed
+        for key, value in other.items():
+            rest.setdefault(key, value)
+    return properties, required, rest
+
+
+_TYPES = {
+    "object": dict,
+    "array": list,
+    "string": str,
+    "boolean": bool,
+    "integer": int,
+    "number": (int, float),
+}
+
+
+def _check(instance, schema: dict, path: str, found: list[str], dispatched: bool) -> None:
+    schema = _resolve(schema)
+    discriminator = schema.get("discriminator")
+    if discriminator and not dispatched and isinstance(instance, dict):
+        tag = instance.get(discriminator["propertyName"])
+        target = (discriminator.get("mapping") or {}).get(tag)
+        if target is None:
+            found.append(f"{path}: unknown {discriminator['propertyName']} {tag!r}")
+            return
+        _check(instance, {"$ref": target}, path, found, True)
+        return
+    properties, required, rest = _merged(schema)
+    expected = rest.get("type") or ("object" if properties else None)
+    if expected in _TYPES:
+        kind = _TYPES[expected]
+        if not isinstance(instance, kind) or (expected != "boolean" and isinstance(instance, bool)):
+            found.append(f"{path}: expected {expected}, got {type(instance).__name__}")
+            return
+    if "enum" in rest and instance not in rest["enum"]:
+        found.append(f"{path}: {instance!r} is not one of {rest['enum']}")
+    if isinstance(instance, str):
+        if "maxLength" in rest and len(instance) > rest["maxLength"]:
+            found.append(f"{path}: longer than {rest['maxLength']}")
+        if "minLength" in rest and len(instance) < rest["minLength"]:
+            found.append(f"{path}: shorter than {rest['minLength']}")
+    if isinstance(instance, list):
+        if "maxItems" in rest and len(instance) > rest["maxItems"]:
+            found.append(f"{path}: more than {rest['maxItems']} items")
+        if "minItems" in rest and len(instance) < rest["minItems"]:
+            found.append(f"{path}: fewer than {rest['minItems']} items")
+        for index, item in enumerate(instance):
+            _check(item, rest.get("items") or {}, f"{path}[{index}]", found, False)
+    if isinstance(instance, dict) and (properties or required):
+        for name in sorted(required - instance.keys()):
+            found.append(f"{path}: {name} is required")
+        for name, value in instance.items():
+            if name not in properties:
+                found.append(f"{path}: LINE describes no property {name!r}")
+                continue
+            _check(value, properties[name], f"{path}.{name}", found, False)

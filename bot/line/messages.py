@@ -18,6 +18,8 @@ TEXT_LIMIT = 5000
 QUICK_REPLY_ITEMS = 13
 LABEL_LIMIT = 20
 ACTION_TEXT_LIMIT = 300
+ALT_TEXT_LIMIT = 400
+CAROUSEL_BUBBLES = 12
 ELLIPSIS = "…"
 
 
@@ -45,6 +47,19 @@ def postback_action(label: str, data: str, display_text: str | None = None) -> d
     if display_text:
         action["displayText"] = truncate(display_text, ACTION_TEXT_LIMIT)
     return action
+
+
+def flex(alt_text: str, contents: dict) -> dict:
+    """A Flex message: a bubble or carousel, with the plain text LINE shows where it cannot."""
+    return {"type": "flex", "altText": truncate(alt_text, ALT_TEXT_LIMIT), "contents": contents}
+
+
+def with_quick_replies(message: dict, quick_replies: list[tuple[str, str]]) -> dict:
+    """`message` (any type) with quick replies (label, text) added; the original is not changed."""
+    if not quick_replies:
+        return message
+    items = [{"type": "action", "action": _message_action(*pair)} for pair in quick_replies]
+    return {**message, "quickReply": {"items": items}}
 
 
 def split_for_line(messages: Iterable[dict]) -> list[list[dict]]:

@@ -296,6 +296,7 @@
         return bubble;
       }
       case "template": return renderTemplate(message);
+      case "flex": return renderFlexContainer(message.contents || {}, message.altText);
       case "sticker": return make("div", "bubble alt", T.sticker);
       default: return make("div", "bubble alt", message.altText || "[" + message.type + "]");
     }
@@ -316,6 +317,57 @@
     }
     if (template.type === "buttons") return card(template);
     return make("div", "bubble alt", message.altText);
+  }
+
+  /* A simple Flex render: bubbles (header, body, footer), boxes, texts and buttons. */
+  function renderFlexContainer(container, altText) {
+    if (container.type === "carousel") {
+      var carousel = make("div", "carousel");
+      (container.contents || []).forEach(function (bubble) {
+        carousel.appendChild(renderFlexBubble(bubble));
+      });
+      return carousel;
+    }
+    if (container.type === "bubble") return renderFlexBubble(container);
+    return make("div", "bubble alt", altText || "[flex]");
+  }
+
+  function renderFlexBubble(bubble) {
+    var node = make("div", "card flex");
+    ["header", "hero", "body", "footer"].forEach(function (part) {
+      if (!bubble[part]) return;
+      var section = make("div", "flex-" + part);
+      section.appendChild(renderFlexComponent(bubble[part]));
+      node.appendChild(section);
+    });
+    return node;
+  }
+
+  function renderFlexComponent(component) {
+    if (component.type === "box") {
+      var box = make("div", "flex-box flex-" + (component.layout || "vertical"));
+      (component.contents || []).forEach(function (child) {
+        box.appendChild(renderFlexComponent(child));
+      });
+      return box;
+    }
+    if (component.type === "text") {
+      var text = make("div", "flex-text", component.text);
+      if (component.color) text.style.color = component.color;
+      if (component.weight === "bold") text.style.fontWeight = "700";
+      if (component.align === "end") text.style.textAlign = "right";
+      if (component.size) text.classList.add("flex-size-" + component.size);
+      return text;
+    }
+    if (component.type === "button") {
+      var button = make("button", "flex-button flex-" + (component.style || "link"),
+        component.action.label);
+      button.type = "button";
+      button.addEventListener("click", function () { runAction(component.action); });
+      return button;
+    }
+    if (component.type === "separator") return make("hr", "flex-separator");
+    return make("span", null, "");
   }
 
   function card(template) {

@@ -7,7 +7,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.i18n import format_date
 from tests.factories import make_contract
 
 pytestmark = pytest.mark.browser
@@ -30,19 +29,23 @@ def test_pick_a_debtor_link_and_ask_the_balance(live_app, page, debtor, tmp_path
     assert "W-001" in page.inner_text("#chat-sub")
 
     page.click("#chat-actions button.primary")  # link this LINE user to the borrower
-    page.locator(".row.bot .bubble", has_text="ใจดี").wait_for()
+    linked = page.locator(".row.bot .bubble", has_text="ใจดี").last
+    linked.wait_for()
+    # The bot's answers are green bubbles on the left.
+    color = linked.evaluate("node => getComputedStyle(node).backgroundColor")
+    assert color == "rgb(200, 242, 180)"
 
     page.fill("#text", "ยอด")
     page.press("#text", "Enter")
-    answer = page.locator(".row.bot .bubble", has_text="บาท").last
+    # The balance is a Flex card: its texts and its buttons.
+    answer = page.locator(".row.bot .card.flex", has_text="บาท").last
     answer.wait_for()
-    today = datetime.now(ZoneInfo("Asia/Bangkok")).date()
-    assert format_date(today) in answer.inner_text()
+    assert "W-001" in answer.inner_text()
     assert "12,000.00 บาท" in answer.inner_text()
-    # The user's own message is on the right, the bot's answer a green bubble on the left.
+    assert answer.locator("button.flex-button").count() >= 2
+    # The user's own message is on the right; quick replies wait under the input.
     assert page.locator(".row.user .bubble", has_text="ยอด").count() == 1
-    color = answer.evaluate("node => getComputedStyle(node).backgroundColor")
-    assert color == "rgb(200, 242, 180)"
+    assert page.locator("#quick button").count() >= 3
 
     shot = tmp_path / "simulator.png"
     page.screenshot(path=str(shot), full_page=True)

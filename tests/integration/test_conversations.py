@@ -26,11 +26,14 @@ EXPIRED = (
     "Send แจ้งโอน to start again."
 )
 SLIP_KEPT = "I have received your slip."
+NOT_UNDERSTOOD = (
+    "Sorry, I am not sure what you mean. Did you mean one of these? Tap a button below, "
+    "or send ช่วยเหลือ to see everything I can do."
+)
 HOW_MUCH = (
     "How much did you transfer for contract %(contract)s? Send the amount in baht, "
     "for example 1500."
 )
-NOT_UNDERSTOOD = "Sorry, I did not understand. Send ช่วยเหลือ to see what I can do."
 
 
 @pytest.fixture
@@ -107,7 +110,7 @@ def test_a_state_no_conversation_knows_is_forgotten_not_answered_with_a_prompt(
 ):
     set_pending(session, "Udebtor", "gone.step", {}, now=datetime.now(ZoneInfo("UTC")))
     session.commit()
-    assert chat.say("Udebtor", "สวัสดี").text == in_thai(NOT_UNDERSTOOD)
+    assert chat.say("Udebtor", "อากาศดีจัง").text == in_thai(NOT_UNDERSTOOD)
     # A photo from a linked debtor is a slip, whatever state was left behind.
     assert chat.send_image("Udebtor", SLIP).text.startswith(in_thai(SLIP_KEPT))
     assert stored_state(db, "Udebtor") == "paid.amount"
@@ -240,4 +243,10 @@ def test_each_conversation_has_its_own_time_to_live(toy):
 
 def test_the_bot_registers_the_transfer_report_as_a_conversation():
     router = build_router()
-    assert [c.name for c in router.conversations()] == ["officer", "undo", "paid", "slipreject"]
+    assert [c.name for c in router.conversations()] == [
+        "officer",
+        "undo",
+        "paid",
+        "unlink",
+        "slipreject",
+    ]

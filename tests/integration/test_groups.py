@@ -60,8 +60,8 @@ def test_the_bot_introduces_itself_on_join(client, fake_line):
         "Hello, I am the repayment assistant of the community development funds. I never "
         "show anyone's figures in a group. An officer registers this group by sending "
         "ผูกกลุ่ม AREA %(funds)s for a debtor reminder group, or ผูกกลุ่มทีม AREA "
-        "for a working-team group, for example: ผูกกลุ่ม แก่งคอย/หินซ้อน/หมู่ 3 กข.คจ.",
-        funds="[กองทุนพัฒนาบทบาทสตรี|กข.คจ.]",
+        "for a working-team group, for example: ผูกกลุ่ม แก่งคอย/หินซ้อน/หมู่ 3 กองทุน กข.คจ.",
+        funds="[กองทุนพัฒนาบทบาทสตรี|กองทุน กข.คจ.]",
     )
     assert "kkcj" not in text and "womens_fund" not in text
 

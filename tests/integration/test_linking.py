@@ -156,7 +156,14 @@ def test_linking_is_audited(db, cli, client, fake_line, loan):
 
 def test_debtor_unlinks_in_chat(db, cli, client, fake_line, loan):
     say(client, fake_line, "Udebtor", last_line(cli("link-code", "W-001")))
-    answer = say(client, fake_line, "Udebtor", "ยกเลิกการเชื่อมต่อ")
+    question = say(client, fake_line, "Udebtor", "ยกเลิกการเชื่อมต่อ")
+    assert question == in_thai(
+        "Do you really want to unlink this LINE account from %(name)s? You will no longer get "
+        "reminders or see your balance here.",
+        name="สมศรี ใจดี",
+    )
+    assert borrower_of(db, loan).line_user_id == "Udebtor"  # nothing before the yes
+    answer = say(client, fake_line, "Udebtor", "ใช่ค่ะ")
     assert answer == in_thai(
         "Your LINE account is no longer linked to %(name)s. To link again, ask your "
         "officer for a new code.",

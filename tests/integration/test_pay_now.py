@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 from datetime import datetime
 from decimal import Decimal
@@ -172,10 +173,13 @@ def test_pay_now_for_someone_elses_contract_or_without_a_target(session, public_
     assert not _images(sent) and "3,000.00 บาท" in sent.text
 
 
-def test_the_text_command_asks_which_contract_when_several(session, public_chat, contract):
+def test_the_text_command_offers_a_card_per_contract_with_its_pay_button(
+    session, public_chat, contract
+):
     _set_promptpay(session, contract)
-    make_contract(session, contract_no="W-002", borrower=contract.borrower)
+    second = make_contract(session, contract_no="W-002", borrower=contract.borrower)
     session.commit()
     asked = public_chat.say("Udebtor", "ชำระเงิน")
-    assert asked.quick_replies() == ["W-001", "W-002"]
-    assert _images(public_chat.say("Udebtor", "ชำระเงิน W-002"))
+    cards = json.dumps([m for m in asked.messages if m["type"] == "flex"], ensure_ascii=False)
+    assert f"pay_now:{contract.id}" in cards and f"pay_now:{second.id}" in cards
+    assert _images(public_chat.tap("Udebtor", f"pay_now:{second.id}"))

@@ -76,7 +76,14 @@ def chat(client, chat_id: str) -> list[dict]:
 
 
 def bot_texts(items: list[dict]) -> list[str]:
-    return [m["text"] for i in items if i["side"] == "bot" for m in i["messages"] if "text" in m]
+    """The bot's texts; a Flex card gives its altText (the plain text of the card)."""
+    return [
+        m.get("text") or m["altText"]
+        for i in items
+        if i["side"] == "bot"
+        for m in i["messages"]
+        if "text" in m or "altText" in m
+    ]
 
 
 def link(client, debtor) -> str:
@@ -222,7 +229,7 @@ def test_a_new_group_gets_the_bot_and_a_debtor_asks_there(client, debtor):
     # Figures never appear in the group: they are pushed to the debtor 1:1.
     assert "บาท" not in bot_texts(in_group)[-1]
     private = chat(client, user_id)[-1]
-    assert private["delivery"] == "push" and "12,000.00 บาท" in private["messages"][0]["text"]
+    assert private["delivery"] == "push" and "12,000.00 บาท" in private["messages"][0]["altText"]
     listed = client.get("/simulator/api/groups").get_json()["items"]
     assert group["group_id"] in {g["group_id"] for g in listed}
 
