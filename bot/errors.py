@@ -56,6 +56,8 @@ MESSAGES = {
     "staff_has_login": N_("Staff %(staff_id)d already has a login"),
     "area_not_found": N_("No area called %(path)s"),
     "area_required": N_("Give at least one area"),
+    "visit_task_not_found": N_("No visit task with id %(id)d"),
+    "visit_task_closed": N_("Visit task %(id)d is already done"),
     "database_folder_unusable": N_(
         "Cannot create the folder %(path)s for the SQLite database (DATABASE_URL): %(reason)s"
     ),

@@ -121,6 +121,7 @@ def _register() -> None:
         scheduler,
         seed,
         serve,
+        tasks,
         translate,
         users,
     )
@@ -136,6 +137,7 @@ def _register() -> None:
         identity,
         scheduler,
         reminders,
+        tasks,
         users,
         translate,
     )
