@@ -22,7 +22,7 @@ from bot.line.client import LineError, SendResult
 from bot.line.messages import split_for_line
 from models.base import Database, utcnow
 from models.outbox import OutboxKind, OutboxMessage, OutboxStatus, QuotaBlock
-from models.reminders import DROP, WAIT, send_check
+from models.reminders import DROP, REPLAN, WAIT, release_for_replanning, send_check
 
 if TYPE_CHECKING:
     from bot.line.transport import Transport
@@ -48,6 +48,7 @@ class DispatchReport:
     cost: int = 0  # messages counted against the monthly quota
     quota_blocked: bool = False
     deferred: int = 0  # planned reminders that wait for the contact hours, or were dropped
+    replanned: int = 0  # reminders whose figures changed: the next planning run redoes them
 
 
 def dispatch(
@@ -141,7 +142,7 @@ def _send(db: Database, transport: Transport, row_id: int, now: datetime, report
         row = session.get(OutboxMessage, row_id)
         if row is None:
             return True
-        if row.purpose and not _may_send(session, row, now):
+        if row.purpose and not _may_send(session, row, now, report):
             report.deferred += 1
             return True
         kind, recipients, messages = row.kind, list(row.recipients), list(row.messages)
@@ -178,9 +179,15 @@ def _send(db: Database, transport: Transport, row_id: int, now: datetime, report
     return not result.quota_exhausted
 
 
-def _may_send(session, row: OutboxMessage, now: datetime) -> bool:
+def _may_send(session, row: OutboxMessage, now: datetime, report: DispatchReport) -> bool:
     """A planned reminder goes only inside the contact hours and while it still applies."""
     verdict, when, why = send_check(session, row, now, office_zone())
+    if verdict == REPLAN:
+        release_for_replanning(session, row, why)
+        report.replanned += 1
+        log.info("outbox #%d: %s", row.id, why)
+        row.claimed_until = None
+        return False
     if verdict == WAIT:
         row.status, row.next_attempt_at = OutboxStatus.QUEUED, when
     elif verdict == DROP:
