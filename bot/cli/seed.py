@@ -122,7 +122,7 @@ def prepare_demo(runtime: Runtime, borrowers: int) -> list[str]:
         report = load_demo(runtime, borrowers=borrowers, seed=DEFAULT_SEED, today=today)
         with runtime.db.session() as session:
             linked = link_demo_debtors(session, today)
-        lines = summary_lines(runtime, report) + reminder_lines(linked)
+        lines = summary_lines(runtime, report, extra=reminder_lines(linked))
     else:
         lines = [
             _(
@@ -179,7 +179,7 @@ class _DemoProgress:
         self._close()
 
 
-def summary_lines(runtime: Runtime, report: SeedReport) -> list[str]:
+def summary_lines(runtime: Runtime, report: SeedReport, extra: list[str] = ()) -> list[str]:
     """What was loaded, the debtor classes on the day, and where the database is."""
     staff = report.staff
     lines = [
@@ -208,6 +208,7 @@ def summary_lines(runtime: Runtime, report: SeedReport) -> list[str]:
         logins = ", ".join(f"{user} / {password}" for user, password in report.logins)
         lines.append(_("Staff dashboard logins (/staff): %(logins)s", logins=logins))
     lines += [
+        *extra,
         *class_lines(report.classes, report.today),
         _("Database: %(where)s", where=database_location(runtime)),
     ]
