@@ -881,7 +881,7 @@ def _ids_of(session: Session, keys: list[str]) -> list[int]:
 
 # --------------------------------------------------------------------------- at send time
 
-SEND, WAIT, DROP = "send", "wait", "drop"
+SEND, WAIT, DROP, REPLAN = "send", "wait", "drop", "replan"
 
 
 def send_check(
@@ -909,7 +909,38 @@ def send_check(
     live = [item for item in items if _still_applies(session, item, today)]
     if not live:
         return DROP, None, "paid, slip pending or overtaken"
+    if row.purpose == PURPOSE_REMINDER and (
+        len(live) < len(items) or _paid_since(session, row, items)
+    ):
+        # The text carries planning time's figures: plan it again from today's.
+        return REPLAN, None, "figures changed since planning: planned again"
     return SEND, None, None
+
+
+def _paid_since(session: Session, row: OutboxMessage, items: list[ReminderItem]) -> bool:
+    """Whether a payment (or a reversal) was recorded on the row's contracts after planning."""
+    contracts = {item.contract_id for item in items if item.kind == ITEM_INSTALLMENT}
+    if not contracts:
+        return False
+    found = session.scalar(
+        select(Payment.id)
+        .where(Payment.contract_id.in_(contracts), Payment.created_at >= row.created_at)
+        .limit(1)
+    )
+    return found is not None
+
+
+def release_for_replanning(session: Session, row: OutboxMessage, why: str) -> None:
+    """Retire an unsent debtor row whose figures changed, so the next planning run (the same
+    day) plans what still applies afresh, with current amounts and a new retry key.
+
+    The row keeps its history as `dropped`; its key is freed for the new row of the day, and
+    its items are forgotten, so the debtor is not taken as already reminded that day.
+    """
+    session.execute(ReminderItem.__table__.delete().where(ReminderItem.outbox_id == row.id))
+    row.dedupe_key = f"{row.dedupe_key}:replanned:{row.id}"
+    row.status = OutboxStatus.DROPPED
+    row.last_error = why
 
 
 def _contacted_today(session: Session, row: OutboxMessage, now: datetime, zone) -> bool:

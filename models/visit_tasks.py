@@ -15,16 +15,20 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, aliased, joinedload
 
 from models.area import Area, within
 from models.arrears import DEFAULTED_AFTER_DAYS, contract_arrears
 from models.audit import Actor, AuditEntry, audit
+from models.base import utcnow
 from models.borrower import Borrower
 from models.contract import Contract
+from models.errors import DomainError
 from models.reminders import VisitTask
+from models.staff import Staff
 
 OPEN, DONE = "open", "done"
+NOTE_LIMIT = 500
 REASON_DEFAULTED = "defaulted"
 # "Recently" defaulted: a contract that passed 90 days late within this many days.
 RECENT_DEFAULT_DAYS = 30
@@ -113,7 +117,9 @@ def task_in_scope(
     return session.scalar(query)
 
 
-def mark_done(session: Session, actor: Actor, task: VisitTask, *, now: datetime) -> bool:
+def mark_done(
+    session: Session, actor: Actor, task: VisitTask, *, now: datetime, note: str | None = None
+) -> bool:
     """Close an open task (audited); False when it was closed already (a second tap)."""
     if task.status != OPEN:
         return False
@@ -126,9 +132,79 @@ def mark_done(session: Session, actor: Actor, task: VisitTask, *, now: datetime)
         "visit_task",
         task.id,
         {"status": OPEN},
-        {"status": DONE, "reason": task.reason, "borrower_id": task.borrower_id, "at": now},
+        {
+            "status": DONE,
+            "reason": task.reason,
+            "borrower_id": task.borrower_id,
+            "at": now,
+            "note": note,
+        },
     )
     return True
+
+
+@dataclass(frozen=True)
+class TaskListing:
+    """One visit task as staff read it on the command line."""
+
+    id: int
+    status: str
+    debtor: str
+    phone: str | None
+    area: str
+    contract_no: str
+    reason: str
+    due_date: date
+    amount: Decimal
+    officer: str | None
+    planned_on: date
+
+
+def list_tasks(
+    session: Session, scope: list[str] | None = None, *, only_open: bool = False
+) -> list[TaskListing]:
+    """Visit tasks in the areas `scope` (all when None), open first, by area and due date."""
+    home = aliased(Area)
+    officer = aliased(Staff)
+    query = (
+        select(VisitTask, Borrower, home.path, Contract.contract_no, officer.name)
+        .join(Borrower, Borrower.id == VisitTask.borrower_id)
+        .join(Contract, Contract.id == VisitTask.contract_id)
+        .join(home, home.id == VisitTask.area_id)
+        .outerjoin(officer, officer.id == VisitTask.officer_id)
+        .order_by(VisitTask.status != OPEN, home.path, VisitTask.due_date, VisitTask.id)
+    )
+    if scope is not None:
+        query = query.where(within(home.path, scope))
+    if only_open:
+        query = query.where(VisitTask.status == OPEN)
+    return [
+        TaskListing(
+            id=task.id,
+            status=task.status,
+            debtor=borrower.display_name,
+            phone=borrower.phone,
+            area=path,
+            contract_no=contract_no,
+            reason=task.reason,
+            due_date=task.due_date,
+            amount=task.amount,
+            officer=officer_name,
+            planned_on=task.planned_on,
+        )
+        for task, borrower, path, contract_no, officer_name in session.execute(query)
+    ]
+
+
+def close_task(session: Session, actor: Actor, task_id: int, note: str | None = None) -> VisitTask:
+    """Mark a visit done from the command line (audited with the note); refuses a closed one."""
+    task = session.get(VisitTask, task_id, with_for_update=True)
+    if task is None:
+        raise DomainError("visit_task_not_found", id=task_id)
+    note = " ".join((note or "").split())[:NOTE_LIMIT] or None
+    if not mark_done(session, actor, task, now=utcnow(), note=note):
+        raise DomainError("visit_task_closed", id=task_id)
+    return task
 
 
 def visits_done(session: Session, scope: list[str], start: datetime, end: datetime) -> int:

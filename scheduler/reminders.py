@@ -94,12 +94,19 @@ def remind(
     report = plan_reminders(db, transport, book, now=now, dry_run=dry_run)
     if dry_run:
         return report
-    while True:
-        sent = dispatch(db, transport, now=now, limit=batch)
-        report.sent += sent.sent
-        handled = sent.sent + sent.retrying + sent.failed + sent.deferred
-        if sent.quota_blocked or handled < batch:
-            break
+    replanned = True
+    while replanned:
+        replanned = False
+        while True:
+            sent = dispatch(db, transport, now=now, limit=batch)
+            report.sent += sent.sent
+            replanned = replanned or sent.replanned > 0
+            handled = sent.sent + sent.retrying + sent.failed + sent.deferred
+            if sent.quota_blocked or handled < batch:
+                break
+        if replanned:
+            # A payment came in after planning: plan those debtors again from today's figures.
+            plan_reminders(db, transport, book, now=now)
     return report
 
 

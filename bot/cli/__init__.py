@@ -123,6 +123,7 @@ def _register() -> None:
         scheduler,
         seed,
         serve,
+        tasks,
         translate,
         users,
     )
@@ -140,6 +141,7 @@ def _register() -> None:
         identity,
         scheduler,
         reminders,
+        tasks,
         users,
         translate,
     )

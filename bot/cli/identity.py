@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from bot.cli import pass_runtime, runtime_of
-from bot.cli.params import contract_choice, lookup_contract
+from bot.cli.params import PHONE, contract_choice, lookup_contract
 from bot.errors import UserError
 from bot.i18n import _, format_date
 from handlers.texts import role_label
@@ -62,8 +62,9 @@ def officer() -> None:
     multiple=True,
     help="An area they are responsible for, e.g. แก่งคอย/หินซ้อน (repeat for several).",
 )
+@click.option("--phone", type=PHONE, help="The number reminders give debtors, e.g. 081-234-5678.")
 @pass_runtime
-def officer_add(lazy, name: str, role: str, areas: tuple[str, ...]) -> None:
+def officer_add(lazy, name: str, role: str, areas: tuple[str, ...], phone: str | None) -> None:
     """Register a member of staff and print their one-time registration code."""
     runtime = runtime_of(lazy)
     now = utcnow()
@@ -71,11 +72,17 @@ def officer_add(lazy, name: str, role: str, areas: tuple[str, ...]) -> None:
     with runtime.db.session() as session:
         found = [_area(session, path, runtime.settings.province) for path in areas]
         staff = Staff(
-            name=name.strip(), role=Role(role), areas=found, locale=runtime.settings.locale
+            name=name.strip(),
+            role=Role(role),
+            areas=found,
+            locale=runtime.settings.locale,
+            phone=phone,
         )
         session.add(staff)
         session.flush()
         after = {"name": staff.name, "role": staff.role, "areas": staff.area_paths}
+        if phone:
+            after["phone"] = phone
         audit(session, actor, "staff.add", "staff", staff.id, None, after)
         code = issue_staff_code(
             session, actor, staff, now=now, secret_key=runtime.settings.secret_key
@@ -135,6 +142,24 @@ def officer_code(lazy, staff_id: int) -> None:
     click.echo(code)
 
 
+@officer.command("phone")
+@click.argument("staff_id", type=int)
+@click.argument("number", type=PHONE)
+@pass_runtime
+def officer_phone(lazy, staff_id: int, number: str) -> None:
+    """Set the phone of STAFF_ID that reminders give debtors (a Thai number)."""
+    runtime = runtime_of(lazy)
+    with runtime.db.session() as session:
+        staff = session.get(Staff, staff_id, with_for_update=True)
+        if staff is None:
+            raise UserError(_("No staff with id %(id)d", id=staff_id))
+        before = {"phone": staff.phone}
+        staff.phone = number
+        audit(session, Actor.cli(), "staff.phone", "staff", staff.id, before, {"phone": number})
+        name = staff.name
+    click.echo(_("Staff %(id)d: %(name)s, phone %(phone)s", id=staff_id, name=name, phone=number))
+
+
 @click.command("unlink")
 @click.argument("contract_no")
 @contract_choice
@@ -165,7 +190,8 @@ def _staff_line(person: Staff) -> str:
     active = "" if person.active else " " + _("(inactive)")
     areas = ", ".join(person.area_paths) or "-"
     role = role_label(person.role)
-    return f"{person.id}\t{person.name}\t{role}\t{areas}\t{linked}{active}"
+    phone = person.phone or "-"
+    return f"{person.id}\t{person.name}\t{role}\t{areas}\t{phone}\t{linked}{active}"
 
 
 def register(main: click.Group) -> None:

@@ -16,7 +16,7 @@ from bot.runtime import Runtime
 from models.area import find_area
 from models.contract import Contract, find_contract
 from models.errors import DomainError
-from models.thai_text import parse_date, parse_rate
+from models.thai_text import normalize_phone, parse_date, parse_rate
 from models.types import FundKind
 
 
@@ -47,6 +47,8 @@ class ThaiParam(click.ParamType):
 DATE = ThaiParam("date", parse_date, date)
 # A yearly rate in percent: "3", "3.5", "3.5%".
 RATE = ThaiParam("rate", parse_rate, Decimal)
+# A Thai phone number, kept as digits from 0: "081-234-5678", "+66 81 234 5678", "๐๘๑...".
+PHONE = ThaiParam("phone", normalize_phone, type(None))
 
 
 FUND_CHOICE = click.Choice([kind.value for kind in FundKind])

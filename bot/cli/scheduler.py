@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
+import signal
+import threading
 import time
 
 import click
@@ -17,19 +20,25 @@ from scheduler.leader import LeaderLock
 
 @click.command("scheduler")
 @click.option("--wait", is_flag=True, help="Wait as a standby while another scheduler runs.")
+@click.option("--parent", type=int, hidden=True, help="Stop when this process is gone (the demo).")
 @pass_runtime
-def scheduler_command(lazy, wait: bool) -> None:
+def scheduler_command(lazy, wait: bool, parent: int | None) -> None:
     """Run the background jobs (queued LINE messages, unprocessed webhook events)."""
     from scheduler.process import build_scheduler
 
     runtime = runtime_of(lazy)
     require_current_schema(runtime)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    if parent:
+        _stop_with(parent)
     lock = LeaderLock(runtime.db, runtime.settings.instance_path)
-    while not lock.acquire():
-        if not wait:
-            raise UserError(_("Another fundbot scheduler is already running."))
-        time.sleep(10)
+    try:
+        while not lock.acquire():
+            if not wait:
+                raise UserError(_("Another fundbot scheduler is already running."))
+            time.sleep(10)
+    except KeyboardInterrupt:
+        return
     click.echo(_("fundbot scheduler started; stop it with Ctrl+C."))
     try:
         build_scheduler(runtime, handle_pending=process_pending).start()
@@ -37,6 +46,17 @@ def scheduler_command(lazy, wait: bool) -> None:
         pass
     finally:
         lock.release()
+
+
+def _stop_with(parent: int) -> None:
+    """Stop like Ctrl+C when `parent` exits, even by SIGKILL: the demo leaves no orphan."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os.kill(os.getpid(), signal.SIGINT)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 @click.command("dispatch")

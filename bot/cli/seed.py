@@ -11,9 +11,11 @@ from sqlalchemy.engine import make_url
 
 from bot.cli import pass_runtime, runtime_of
 from bot.cli.arrears import CLASS_LABELS
+from bot.cli.background import start_scheduler, stop_scheduler
 from bot.cli.params import DATE
 from bot.cli.serve import open_listener, serve
 from bot.demo.geography import PROVINCE
+from bot.demo.reminders import DemoRecipient, link_demo_debtors
 from bot.demo.seed import (
     SeedReport,
     class_counts,
@@ -70,8 +72,15 @@ def seed_demo_command(lazy, borrowers: int, seed: int, today: date | None) -> No
     help="Borrowers in the demo, when it is loaded.",
 )
 @click.option("--no-serve", is_flag=True, help="Load and summarise only; do not start the web app.")
+@click.option(
+    "--no-scheduler",
+    is_flag=True,
+    help="Serve without the background scheduler (reminders, retries).",
+)
 @pass_runtime
-def demo_command(lazy, host: str, port: int, borrowers: int, no_serve: bool) -> None:
+def demo_command(
+    lazy, host: str, port: int, borrowers: int, no_serve: bool, no_scheduler: bool
+) -> None:
     """Create the database, load the demo province if it is empty, and start the app."""
     runtime = runtime_of(lazy)
     # The address is checked first: a taken port is said before a long load, not after.
@@ -84,8 +93,22 @@ def demo_command(lazy, host: str, port: int, borrowers: int, no_serve: bool) -> 
         if listener is not None:
             listener.close()
         raise
-    if listener is not None:
+    if listener is None:
+        return
+    if no_scheduler:
         serve(runtime, host, port, listener=listener)
+        return
+    click.echo(
+        _(
+            "The scheduler runs beside the web app: reminders are planned every 10 minutes and "
+            "sent every 15 s, in the contact hours."
+        )
+    )
+    child = start_scheduler()
+    try:
+        serve(runtime, host, port, listener=listener)
+    finally:
+        stop_scheduler(child)
 
 
 def prepare_demo(runtime: Runtime, borrowers: int) -> list[str]:
@@ -97,7 +120,9 @@ def prepare_demo(runtime: Runtime, borrowers: int) -> list[str]:
         classes = class_counts(session, today) if existing else None
     if classes is None:
         report = load_demo(runtime, borrowers=borrowers, seed=DEFAULT_SEED, today=today)
-        lines = summary_lines(runtime, report)
+        with runtime.db.session() as session:
+            linked = link_demo_debtors(session, today)
+        lines = summary_lines(runtime, report, extra=reminder_lines(linked))
     else:
         lines = [
             _(
@@ -154,7 +179,7 @@ class _DemoProgress:
         self._close()
 
 
-def summary_lines(runtime: Runtime, report: SeedReport) -> list[str]:
+def summary_lines(runtime: Runtime, report: SeedReport, extra: list[str] = ()) -> list[str]:
     """What was loaded, the debtor classes on the day, and where the database is."""
     staff = report.staff
     lines = [
@@ -183,6 +208,7 @@ def summary_lines(runtime: Runtime, report: SeedReport) -> list[str]:
         logins = ", ".join(f"{user} / {password}" for user, password in report.logins)
         lines.append(_("Staff dashboard logins (/staff): %(logins)s", logins=logins))
     lines += [
+        *extra,
         *class_lines(report.classes, report.today),
         _("Database: %(where)s", where=database_location(runtime)),
     ]
@@ -195,6 +221,25 @@ def summary_lines(runtime: Runtime, report: SeedReport) -> list[str]:
             )
         )
     return lines
+
+
+def reminder_lines(linked: list[DemoRecipient]) -> list[str]:
+    """Whom the demo linked to the simulator, so their reminders show in their chats."""
+    if not linked:
+        return []
+    return [
+        _("Reminders arrive in the simulator chats of these debtors (Debtors tab):"),
+        *(
+            "  "
+            + _(
+                "%(name)s, contract %(contract)s, installment due %(date)s",
+                name=r.name,
+                contract=r.contract_no,
+                date=format_date(r.due_date),
+            )
+            for r in linked
+        ),
+    ]
 
 
 def class_lines(classes: dict[str, int], today: date) -> list[str]:

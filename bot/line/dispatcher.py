@@ -22,7 +22,7 @@ from bot.line.client import LineError, SendResult
 from bot.line.messages import split_for_line
 from models.base import Database, utcnow
 from models.outbox import OutboxKind, OutboxMessage, OutboxStatus, QuotaBlock
-from models.reminders import DROP, WAIT, send_check
+from models.reminders import DROP, REPLAN, WAIT, release_for_replanning, send_check
 
 if TYPE_CHECKING:
     from bot.line.transport import Transport
@@ -35,7 +35,7 @@ MAX_DELAY = timedelta(minutes=10)
 RETRY_WINDOW = timedelta(hours=12)
 LEASE = timedelta(minutes=5)
 QUOTA_RECHECK = timedelta(minutes=10)
-CLAIM_BATCH = 10
+CLAIM_BATCH = 50
 
 
 @dataclass
@@ -48,6 +48,7 @@ class DispatchReport:
     cost: int = 0  # messages counted against the monthly quota
     quota_blocked: bool = False
     deferred: int = 0  # planned reminders that wait for the contact hours, or were dropped
+    replanned: int = 0  # reminders whose figures changed: the next planning run redoes them
 
 
 def dispatch(
@@ -65,12 +66,94 @@ def dispatch(
         if not claimed:
             break
         seen.extend(claimed)
-        for position, row_id in enumerate(claimed):
-            if not _send(db, transport, row_id, now or utcnow(), report):
-                _release(db, claimed[position + 1 :])
-                report.quota_blocked = True
-                return report
+        if not _send_batch(db, transport, claimed, now, report):
+            report.quota_blocked = True
+            return report
     return report
+
+
+@dataclass
+class _Outgoing:
+    row_id: int
+    kind: str
+    recipients: list[str]
+    messages: list[dict]
+    retry_key: str
+
+
+def _send_batch(db: Database, transport: Transport, claimed: list[int], now, report) -> bool:
+    """Send claimed rows: read them in one transaction, push each (no transaction open while
+    LINE answers), record every answer in one more. False when the monthly quota ran out."""
+    outgoing: list[_Outgoing | int] = []
+    contacts: set[str] = set()
+    with db.session() as session:
+        rows = {
+            r.id: r
+            for r in session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(claimed)))
+        }
+        for row_id in claimed:
+            row = rows.get(row_id)
+            if row is None:
+                continue
+            if row.purpose and not _may_send(session, row, now or utcnow(), report):
+                report.deferred += 1
+                continue
+            if row.contact_key and row.contact_key in contacts:
+                # One contact a day: the row checked after this batch's send sees it and waits.
+                row.status, row.claimed_until = OutboxStatus.QUEUED, None
+                row.next_attempt_at = (now or utcnow()) + timedelta(seconds=1)
+                report.deferred += 1
+                continue
+            if row.contact_key:
+                contacts.add(row.contact_key)
+            if row.kind == OutboxKind.REPLY and row.reply_token:
+                outgoing.append(row_id)  # rare: the one-row path below handles the token
+                continue
+            outgoing.append(
+                _Outgoing(row_id, row.kind, list(row.recipients), list(row.messages), row.retry_key)
+            )
+    answers: list[tuple[int, SendResult, int]] = []
+    blocked = False
+    for position, item in enumerate(outgoing):
+        if isinstance(item, int):
+            if not _send(db, transport, item, now or utcnow(), report):
+                blocked = True
+        else:
+            cost = _cost(transport, item.kind, item.recipients, item.messages)
+            try:
+                if item.kind == OutboxKind.MULTICAST:
+                    result = transport.multicast(item.recipients, item.messages, item.retry_key)
+                else:
+                    result = transport.push(item.recipients[0], item.messages, item.retry_key)
+            except Exception as exc:  # noqa: BLE001 - a transport bug must not strand the row
+                log.exception("outbox #%d: the transport failed", item.row_id)
+                result = SendResult(
+                    ok=False, error_message=f"{type(exc).__name__}: {exc}", retryable=True
+                )
+            answers.append((item.row_id, result, cost))
+            blocked = result.quota_exhausted
+        if blocked:
+            rest = outgoing[position + 1 :]
+            _release(db, [i if isinstance(i, int) else i.row_id for i in rest])
+            break
+    if answers:
+        _record_all(db, answers, now or utcnow(), report)
+    return not blocked
+
+
+def _record_all(db: Database, answers: list[tuple[int, SendResult, int]], now, report) -> None:
+    """Record LINE's answers to a batch in one transaction (rows still ours only)."""
+    with db.session() as session:
+        query = select(OutboxMessage).where(OutboxMessage.id.in_([a[0] for a in answers]))
+        if not db.is_sqlite:
+            query = query.with_for_update()
+        rows = {r.id: r for r in session.scalars(query)}
+        for row_id, result, cost in answers:
+            row = rows.get(row_id)
+            if row is None or row.status != OutboxStatus.SENDING:
+                # Our lease ran out and another sender finished the row; its answer stands.
+                continue
+            _record(session, row, result, cost, now, report)
 
 
 def quota_blocked(db: Database, *, now: datetime | None = None) -> bool:
@@ -141,7 +224,7 @@ def _send(db: Database, transport: Transport, row_id: int, now: datetime, report
         row = session.get(OutboxMessage, row_id)
         if row is None:
             return True
-        if row.purpose and not _may_send(session, row, now):
+        if row.purpose and not _may_send(session, row, now, report):
             report.deferred += 1
             return True
         kind, recipients, messages = row.kind, list(row.recipients), list(row.messages)
@@ -178,9 +261,15 @@ def _send(db: Database, transport: Transport, row_id: int, now: datetime, report
     return not result.quota_exhausted
 
 
-def _may_send(session, row: OutboxMessage, now: datetime) -> bool:
+def _may_send(session, row: OutboxMessage, now: datetime, report: DispatchReport) -> bool:
     """A planned reminder goes only inside the contact hours and while it still applies."""
     verdict, when, why = send_check(session, row, now, office_zone())
+    if verdict == REPLAN:
+        release_for_replanning(session, row, why)
+        report.replanned += 1
+        log.info("outbox #%d: %s", row.id, why)
+        row.claimed_until = None
+        return False
     if verdict == WAIT:
         row.status, row.next_attempt_at = OutboxStatus.QUEUED, when
     elif verdict == DROP:

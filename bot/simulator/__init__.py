@@ -90,6 +90,12 @@ def page_text() -> dict[str, str]:
         "send_image": _("Send a photo (a transfer slip)"),
         "type_here": _("Type a message"),
         "send": _("Send"),
+        "remind_at": _("Reminders as of"),
+        "remind": _("Send the reminders"),
+        "remind_help": _(
+            "Plan and send the reminders as if it were this moment, as `fundbot remind --at` "
+            "does; they appear in the chats of linked debtors."
+        ),
     }
 
 

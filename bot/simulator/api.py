@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from flask import current_app, jsonify, request, send_file
 from werkzeug.exceptions import BadRequest, NotFound
 
 from bot.errors import UserError, explain
-from bot.i18n import _
+from bot.i18n import _, format_date
 from bot.inbound import ingest, process
 from bot.line import events as make
 from bot.line.transport import simulator_content_path
@@ -216,3 +217,45 @@ def _where(values, *, needs_user: bool) -> tuple[str | None, str | None]:
 
 def _instance_path():
     return current_app.extensions["fundbot"].settings.instance_path
+
+
+@bp.post("/api/remind")
+@localized
+def remind_as_of():
+    """Plan and send the reminders as if it were `at` (what `fundbot remind --at` does)."""
+    from models.reminder_policy import load_policy
+    from scheduler.reminders import remind
+
+    runtime = current_app.extensions["fundbot"]
+    messenger = current_app.extensions["fundbot.messenger"]
+    if not messenger.simulated:
+        raise NotFound()
+    body = request.get_json(silent=True) or {}
+    moment = _moment(str(body.get("at") or ""), runtime.settings.timezone)
+    book = load_policy(runtime.settings.instance_path)
+    report = remind(runtime.db, messenger.transport, book, now=moment)
+    plan = report.plan
+    summary = _(
+        "Reminders for %(date)s: %(debtors)d debtors, %(groups)d groups, %(staff)d staff "
+        "messages, %(visits)d visit tasks; %(held)d held back by the monthly quota; "
+        "%(sent)d sent.",
+        date=format_date(plan.day),
+        debtors=len(plan.debtors),
+        groups=len(plan.groups),
+        staff=len(plan.staff),
+        visits=plan.visits,
+        held=report.held,
+        sent=report.sent,
+    )
+    return jsonify(ok=True, sent=report.sent, debtors=len(plan.debtors), summary=summary)
+
+
+def _moment(value: str, zone) -> datetime:
+    """A local moment like 2026-03-16T09:00 (the page's date-time field) in the offices' zone."""
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise UserError(_("Choose a date and a time.")) from None
+    if moment.tzinfo is not None:
+        raise UserError(_("Choose a date and a time."))
+    return moment.replace(tzinfo=zone)

@@ -457,6 +457,21 @@
     event.target.value = "";
   });
 
+  /* Reminders "as of" a moment: defaults to today at 09:00, when they go out. */
+  var remindAt = el("remind-at");
+  var today = new Date();
+  var pad = function (n) { return (n < 10 ? "0" : "") + n; };
+  remindAt.value = today.getFullYear() + "-" + pad(today.getMonth() + 1) + "-" +
+    pad(today.getDate()) + "T09:00";
+  el("remind").addEventListener("submit", function (event) {
+    event.preventDefault();
+    el("remind-result").textContent = "";
+    request("POST", "/remind", { at: remindAt.value }).then(function (data) {
+      el("remind-result").textContent = data.summary;
+      refresh();
+    }).catch(function (error) { showError(error.message); });
+  });
+
   setInterval(function () { if (!document.hidden) refresh(); }, POLL_MS);
 
   restore();

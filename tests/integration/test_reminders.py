@@ -499,3 +499,68 @@ def test_utc_is_not_the_office_day(db, line, fake_line, world):
     # 23:30 UTC on the 15th is 06:30 on the 16th in Bangkok: the due day itself.
     result = plan_reminders(db, line, BOOK, now=datetime(2026, 3, 15, 23, 30, tzinfo=UTC)).plan
     assert result.day == DUE and [i.stage for i in result.debtors[0].items] == [0]
+
+
+def test_a_part_payment_after_planning_is_in_the_merged_text_sent(db, line, fake_line, world):
+    with db.session() as session:
+        borrower = session.scalar(select(Borrower))
+        make_contract(
+            session,
+            "W-002",
+            contract_date=date(2026, 1, 1),
+            first_due=date(2026, 3, 9),
+            count=6,
+            borrower=borrower,
+        )
+    plan_at(db, line, "2026-03-16 06:00")
+    with db.session() as session:
+        from models.contract import Contract
+
+        contract = session.get(Contract, world["contract_id"])
+        record_payment(
+            session, TEST_ACTOR, contract, Decimal("400"), DUE, PaymentChannel.CASH_OFFICER
+        )
+    report = remind(db, line, BOOK, now=at("2026-03-16 09:00"))
+    assert report.sent == 1
+    [text] = fake_line.texts_to(USER)
+    assert "600.00 บาท" in text and "2,000.00 บาท" in text  # W-001 left, W-002 whole
+    assert "1,000.00 บาท" not in text
+    assert "W-001" in text and "W-002" in text
+    with db.session() as session:
+        statuses = session.execute(
+            select(OutboxMessage.status, OutboxMessage.last_error).order_by(OutboxMessage.id)
+        ).all()
+    assert [s for s, _why in statuses] == ["dropped", "sent"]
+    assert "planned again" in statuses[0][1]
+    # Later the same day nothing more: once a day still holds.
+    assert remind(db, line, BOOK, now=at("2026-03-16 15:00")).sent == 0
+    assert len(fake_line.texts_to(USER)) == 1
+
+
+def test_an_item_paid_off_after_planning_leaves_the_merged_text(db, line, fake_line, world):
+    with db.session() as session:
+        borrower = session.scalar(select(Borrower))
+        other = make_contract(
+            session,
+            "W-002",
+            contract_date=date(2026, 1, 1),
+            first_due=date(2026, 3, 9),
+            count=6,
+            borrower=borrower,
+        )
+        other_id = other.id
+    plan_at(db, line, "2026-03-16 06:00")
+    with db.session() as session:
+        from models.contract import Contract
+
+        record_payment(
+            session,
+            TEST_ACTOR,
+            session.get(Contract, other_id),
+            Decimal("2000"),
+            date(2026, 3, 16),
+            PaymentChannel.CASH_OFFICER,
+        )
+    remind(db, line, BOOK, now=at("2026-03-16 09:00"))
+    [text] = fake_line.texts_to(USER)
+    assert "W-001" in text and "W-002" not in text
