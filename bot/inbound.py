@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 import time
 from collections.abc import Iterable
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from functools import cache
 
@@ -47,6 +49,13 @@ MAX_ATTEMPTS = 3
 KNOWN_SOURCES = {"user", "group", "room"}
 # The reply tokens of the LINE console's "Verify" events: nobody is there to answer.
 VERIFY_REPLY_TOKENS = {"0" * 32, "f" * 32}
+# Events a handler claims and handles in one transaction (each in its own savepoint): fewer
+# commits and lock turns per event, at the cost of the first answer waiting for the batch.
+HANDLE_BATCH = 8
+# How often a writer waiting for SQLite's lock asks again: the webhook (someone waits for its
+# answer) more often than the handlers (a backlog that waits stored anyway).
+WEBHOOK_POLL = 0.0005
+HANDLER_POLL = 0.002
 
 
 def ingest(db: Database, events: Iterable[object], *, received_at: datetime) -> list[int]:
@@ -77,7 +86,9 @@ def ingest(db: Database, events: Iterable[object], *, received_at: datetime) -> 
 
 def _insert(db: Database, statement, rows: list[dict]) -> list[tuple[int, int, str]]:
     new = []
-    with db.session() as session:
+    # The webhook's answer waits for this insert: on SQLite it asks for the write lock every
+    # half millisecond instead of sleeping behind the handlers' transactions.
+    with db.write_session(poll=WEBHOOK_POLL) as session:
         connection = session.connection()
         for row in rows:
             event_id = connection.execute(statement, row).scalar()
@@ -202,13 +213,76 @@ def process(runtime: Runtime, messenger, ids: Iterable[int], *, router=None) -> 
 
 
 def handle_next(runtime: Runtime, messenger, answers: Answers, *, router=None) -> int | None:
-    """Take the oldest pending event nobody is handling and handle it (the handler pool's step).
+    """Take the oldest pending events nobody is handling and handle them (the pool's step).
 
-    An event waits while an earlier one of the same user is pending or being handled, so a
-    user's events are handled in order even with many handlers. Returns the pushes queued, or
-    None when there was nothing to take.
+    Up to HANDLE_BATCH events are claimed and handled in one transaction, each in a savepoint
+    of its own (a failing event is rolled back alone and answered with an apology), and their
+    answers sent once it commits. An event waits while an earlier one of the same user is
+    pending or being handled elsewhere, so a user's events are handled in order even with
+    many handlers. Returns the pushes queued, or None when there was nothing to take.
     """
-    return _handle(runtime, messenger, None, router, answers)
+    from handlers.router import default_router
+
+    router = router or default_router()
+    db = runtime.db
+    ids: list[int] = []
+    try:
+        with _handler_turn(db), db.write_session(poll=HANDLER_POLL) as session:
+            claimed = _claim_batch(session, utcnow(), answers.batch_size())
+            if not claimed:
+                return None
+            ids = [event_id for event_id, _event in claimed]
+            handled = [_handle_in(session, runtime, messenger, *pair, router) for pair in claimed]
+    except Exception:  # noqa: BLE001 - one bad event must not stop the others
+        if not ids:
+            raise
+        # The whole batch was rolled back (its claim too): take its events one at a time.
+        log.exception("handling %d webhook events together failed: one by one", len(ids))
+        return sum(_handle(runtime, messenger, event_id, router, answers) for event_id in ids)
+    for reply, _queued in handled:
+        answers.add(reply)
+    return sum(queued for _reply, queued in handled)
+
+
+def _handle_in(session, runtime: Runtime, messenger, event_id: int, event: dict, router):
+    """Handle one claimed event inside the batch's transaction: (its answer, pushes queued)."""
+    from handlers.context import ChatContext
+
+    started = time.perf_counter()
+    ctx = None
+    try:
+        with session.begin_nested():
+            ctx = ChatContext.build(session, runtime, messenger, event, now=utcnow())
+            state = _dispatch(ctx, router)
+            ctx.send_replies()
+            _finish(session, event_id, state)
+        return ctx.reply_row, ctx.queued
+    except (UserError, DomainError) as exc:
+        # A refused action: nothing of it was kept; the message is for the user.
+        with use_locale(ctx.locale if ctx is not None else runtime.settings.locale):
+            message = explain(exc) if isinstance(exc, DomainError) else str(exc)
+        state, note = DONE, message
+    except Exception as exc:  # noqa: BLE001 - one bad event must not stop the others
+        log.exception("handling webhook event %s failed", event_id)
+        state, note, message = FAILED, f"{exc.__class__.__name__}: {exc}", None
+    finally:
+        log.debug("event %s handled in %.1f ms", event_id, (time.perf_counter() - started) * 1000)
+    _finish(session, event_id, state, note[:4000])
+    return _queue_apology(runtime, messenger, session, event, ctx, message), 0
+
+
+# SQLite has one writer at a time: a process's handler threads take turns before asking for
+# the lock, so they do not poll for it against each other (and against the webhook).
+_SQLITE_TURN = threading.Lock()
+
+
+@contextmanager
+def _handler_turn(db: Database):
+    if not db.is_sqlite:
+        yield
+        return
+    with _SQLITE_TURN:
+        yield
 
 
 def process_pending(
@@ -263,10 +337,32 @@ class Answers:
     def __init__(self, messenger) -> None:
         self.messenger = messenger
         self.sent: list[int] = []
+        # How long a reply has taken lately (seconds, a moving average).
+        self.reply_seconds = 0.0
 
     def add(self, reply) -> None:
         if reply is not None:
+            started = time.perf_counter()
             self.sent.extend(self.messenger.send_reply(reply))
+            elapsed = time.perf_counter() - started
+            if self.reply_seconds:
+                self.reply_seconds += (elapsed - self.reply_seconds) / 4
+            else:
+                self.reply_seconds = elapsed
+
+    def batch_size(self) -> int:
+        """How many events to handle in one transaction: HANDLE_BATCH while LINE is quick.
+
+        A batch's answers are born leased to this sender and sent one after another once it
+        commits; they must all be sent well within that lease (else the dispatcher would take
+        them too), so a slow LINE means smaller batches, down to one event.
+        """
+        from bot.line import messenger as line_messenger
+
+        budget = line_messenger.REPLY_LEASE.total_seconds() / 4
+        if self.reply_seconds <= 0:
+            return 1  # nothing measured yet
+        return max(1, min(HANDLE_BATCH, int(budget / self.reply_seconds)))
 
     def settle(self) -> None:
         if self.sent:
@@ -317,21 +413,21 @@ USER_LOCK_CLASS = 7
 
 
 @cache
-def _claim_next_statement(dialect: str):
-    """Take the oldest pending event whose user nobody else is handling.
+def _claim_batch_statement(dialect: str):
+    """Take the oldest pending events (up to `batch`) whose users nobody else is handling.
 
-    PostgreSQL: the handler takes the user's advisory lock for its transaction, and the row
+    PostgreSQL: the handler takes each user's advisory lock for its transaction, and the rows
     with SKIP LOCKED, so handlers in many processes never wait on each other and never hold
-    two events of one user at once; as candidates come oldest first, a user's events are
-    handled in order. SQLite has one writer at a time: a handler claims only once the last
-    one committed, so the oldest pending event is always next in line.
+    events of one user at once; as candidates come oldest first, a user's events are handled
+    in order. SQLite has one writer at a time: a handler claims only once the last one
+    committed, so the oldest pending events are always next in line.
     """
     candidate = _TABLE.alias("candidate")
     pick = (
         select(candidate.c.id)
         .where(candidate.c.state == PENDING)
         .order_by(candidate.c.timestamp, candidate.c.id)
-        .limit(1)
+        .limit(bindparam("batch"))
     )
     if dialect == "postgresql":
         user_lock = func.pg_try_advisory_xact_lock(
@@ -340,31 +436,38 @@ def _claim_next_statement(dialect: str):
         pick = pick.where(or_(candidate.c.user_id.is_(None), user_lock)).with_for_update(
             skip_locked=True, of=candidate
         )
+        # Picked once, before the update: as a plain IN (subquery) PostgreSQL may run the
+        # locking pick again per row and take far more than the batch.
+        picked = pick.cte("picked").prefix_with("MATERIALIZED")
+        pick = select(picked.c.id)
     return (
         update(_TABLE)
-        .where(_TABLE.c.id == pick.scalar_subquery(), _TABLE.c.state == PENDING)
+        .where(_TABLE.c.id.in_(pick), _TABLE.c.state == PENDING)
         .values(state=PROCESSING, claimed_at=bindparam("now", type_=_TIME))
-        .returning(_TABLE.c.id, _TABLE.c.payload)
+        .returning(_TABLE.c.id, _TABLE.c.payload, _TABLE.c.timestamp)
     )
 
 
-def _claim(session, event_id: int | None, now: datetime) -> tuple[int, dict] | None:
-    """Take the event (or the next one) inside the handling transaction; None if taken.
+def _claim_batch(session, now: datetime, batch: int) -> list[tuple[int, dict]]:
+    """Claim up to `batch` events in the handling transaction; (id, payload) by time."""
+    connection = session.connection()
+    statement = _claim_batch_statement(connection.dialect.name)
+    rows = connection.execute(statement, {"now": now, "batch": batch}).all()
+    return [(row[0], row[1]) for row in sorted(rows, key=lambda row: (row[2], row[0]))]
+
+
+def _claim(session, event_id: int, now: datetime) -> tuple[int, dict] | None:
+    """Take the event inside the handling transaction; None if it is taken.
 
     The claim commits (or rolls back) with the handling itself: one write transaction per
     event. A worker that dies mid-way leaves the event pending, for any handler to take.
     """
-    connection = session.connection()
-    if event_id is None:
-        statement = _claim_next_statement(connection.dialect.name)
-        row = connection.execute(statement, {"now": now}).first()
-    else:
-        parameters = {"event_id": event_id, "now": now, "lease_start": now - CLAIM_LEASE}
-        row = connection.execute(_CLAIM, parameters).first()
+    parameters = {"event_id": event_id, "now": now, "lease_start": now - CLAIM_LEASE}
+    row = session.connection().execute(_CLAIM, parameters).first()
     return (row[0], row[1]) if row is not None else None
 
 
-def _handle(runtime: Runtime, messenger, event_id: int | None, router, answers: Answers):
+def _handle(runtime: Runtime, messenger, event_id: int, router, answers: Answers) -> int:
     from handlers.context import ChatContext
     from handlers.router import default_router
 
@@ -375,7 +478,7 @@ def _handle(runtime: Runtime, messenger, event_id: int | None, router, answers: 
         with runtime.db.session() as session:
             claimed = _claim(session, event_id, utcnow())
             if claimed is None:
-                return 0 if event_id is not None else None
+                return 0
             event_id, event = claimed
             ctx = ChatContext.build(session, runtime, messenger, event, now=utcnow())
             state = _dispatch(ctx, router or default_router())
