@@ -49,8 +49,8 @@ MAX_ATTEMPTS = 3
 KNOWN_SOURCES = {"user", "group", "room"}
 # The reply tokens of the LINE console's "Verify" events: nobody is there to answer.
 VERIFY_REPLY_TOKENS = {"0" * 32, "f" * 32}
-# Events a handler claims and handles in one transaction (each in its own savepoint): fewer
-# commits and lock turns per event, at the cost of the first answer waiting for the batch.
+# Events a handler claims and handles in one transaction: fewer statements, commits and lock
+# turns per event, at the cost of the first answer waiting for the batch.
 HANDLE_BATCH = 8
 # How often a writer waiting for SQLite's lock asks again: the webhook (someone waits for its
 # answer) more often than the handlers (a backlog that waits stored anyway).
@@ -215,12 +215,15 @@ def process(runtime: Runtime, messenger, ids: Iterable[int], *, router=None) -> 
 def handle_next(runtime: Runtime, messenger, answers: Answers, *, router=None) -> int | None:
     """Take the oldest pending events nobody is handling and handle them (the pool's step).
 
-    Up to HANDLE_BATCH events are claimed and handled in one transaction, each in a savepoint
-    of its own (a failing event is rolled back alone and answered with an apology), and their
-    answers sent once it commits. An event waits while an earlier one of the same user is
+    Up to HANDLE_BATCH events are claimed and handled in one transaction, marked handled
+    together at its end, and their answers sent once it commits: a few statements per event
+    and one commit per batch. Should any of them fail (or be refused), the batch is rolled
+    back whole, claim included, and its events handled one at a time (`_handle`, where each
+    failure is answered on its own). An event waits while an earlier one of the same user is
     pending or being handled elsewhere, so a user's events are handled in order even with
     many handlers. Returns the pushes queued, or None when there was nothing to take.
     """
+    from handlers.context import ChatContext
     from handlers.router import default_router
 
     router = router or default_router()
@@ -232,43 +235,31 @@ def handle_next(runtime: Runtime, messenger, answers: Answers, *, router=None) -
             if not claimed:
                 return None
             ids = [event_id for event_id, _event in claimed]
-            handled = [_handle_in(session, runtime, messenger, *pair, router) for pair in claimed]
-    except Exception:  # noqa: BLE001 - one bad event must not stop the others
+            handled = []
+            for event_id, event in claimed:
+                ctx = ChatContext.build(session, runtime, messenger, event, now=utcnow())
+                state = _dispatch(ctx, router)
+                ctx.send_replies()
+                handled.append((event_id, state, ctx))
+            _finish_all(session, [(event_id, state) for event_id, state, _ctx in handled])
+    except Exception as exc:  # noqa: BLE001 - one bad event must not stop the others
         if not ids:
             raise
-        # The whole batch was rolled back (its claim too): take its events one at a time.
-        log.exception("handling %d webhook events together failed: one by one", len(ids))
+        log.info("%s in a batch of %d events: one at a time", exc.__class__.__name__, len(ids))
         return sum(_handle(runtime, messenger, event_id, router, answers) for event_id in ids)
-    for reply, _queued in handled:
-        answers.add(reply)
-    return sum(queued for _reply, queued in handled)
+    for _event_id, _state, ctx in handled:
+        answers.add(ctx.reply_row)
+    return sum(ctx.queued for _event_id, _state, ctx in handled)
 
 
-def _handle_in(session, runtime: Runtime, messenger, event_id: int, event: dict, router):
-    """Handle one claimed event inside the batch's transaction: (its answer, pushes queued)."""
-    from handlers.context import ChatContext
-
-    started = time.perf_counter()
-    ctx = None
-    try:
-        with session.begin_nested():
-            ctx = ChatContext.build(session, runtime, messenger, event, now=utcnow())
-            state = _dispatch(ctx, router)
-            ctx.send_replies()
-            _finish(session, event_id, state)
-        return ctx.reply_row, ctx.queued
-    except (UserError, DomainError) as exc:
-        # A refused action: nothing of it was kept; the message is for the user.
-        with use_locale(ctx.locale if ctx is not None else runtime.settings.locale):
-            message = explain(exc) if isinstance(exc, DomainError) else str(exc)
-        state, note = DONE, message
-    except Exception as exc:  # noqa: BLE001 - one bad event must not stop the others
-        log.exception("handling webhook event %s failed", event_id)
-        state, note, message = FAILED, f"{exc.__class__.__name__}: {exc}", None
-    finally:
-        log.debug("event %s handled in %.1f ms", event_id, (time.perf_counter() - started) * 1000)
-    _finish(session, event_id, state, note[:4000])
-    return _queue_apology(runtime, messenger, session, event, ctx, message), 0
+def _finish_all(session, finished: list[tuple[int, str]]) -> None:
+    """Mark a batch's events handled: one statement per end state (usually one)."""
+    by_state: dict[str, list[int]] = {}
+    for event_id, state in finished:
+        by_state.setdefault(state, []).append(event_id)
+    connection = session.connection()
+    for state, ids in by_state.items():
+        connection.execute(_FINISH_ALL, {"ids": ids, "state": state, "processed_at": utcnow()})
 
 
 # SQLite has one writer at a time: a process's handler threads take turns before asking for
@@ -406,6 +397,9 @@ _CLAIM = (
     .returning(_TABLE.c.id, _TABLE.c.payload)
 )
 _FINISH = update(_TABLE).where(_TABLE.c.id == bindparam("event_id"))
+_FINISH_ALL = (
+    update(_TABLE).where(_TABLE.c.id.in_(bindparam("ids", expanding=True))).values(error=None)
+)
 
 
 # The advisory-lock class of "a handler holds this user's events" (two-key form: its own space).
@@ -475,7 +469,7 @@ def _handle(runtime: Runtime, messenger, event_id: int, router, answers: Answers
     ctx = None
     event: dict = {}
     try:
-        with runtime.db.session() as session:
+        with runtime.db.write_session(poll=HANDLER_POLL) as session:
             claimed = _claim(session, event_id, utcnow())
             if claimed is None:
                 return 0
