@@ -88,8 +88,7 @@ def _insert(db: Database, statement, rows: list[dict]) -> list[tuple[int, int, s
     new = []
     # The webhook's answer waits for this insert: on SQLite it asks for the write lock every
     # half millisecond instead of sleeping behind the handlers' transactions.
-    with db.write_session(poll=WEBHOOK_POLL) as session:
-        connection = session.connection()
+    with db.write_connection(poll=WEBHOOK_POLL) as connection:
         for row in rows:
             event_id = connection.execute(statement, row).scalar()
             if event_id is not None:
