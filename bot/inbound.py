@@ -86,15 +86,24 @@ def ingest(db: Database, events: Iterable[object], *, received_at: datetime) -> 
 
 def _insert(db: Database, statement, rows: list[dict]) -> list[tuple[int, int, str]]:
     new = []
+    if len(rows) == 1 and not db.is_sqlite:
+        # One statement is its own transaction: no BEGIN and COMMIT round trips on PostgreSQL.
+        with db.engine.connect() as connection:
+            auto = connection.execution_options(isolation_level="AUTOCOMMIT")
+            return _insert_rows(auto, statement, rows, new)
     # The webhook's answer waits for this insert: on SQLite it asks for the write lock every
     # half millisecond instead of sleeping behind the handlers' transactions.
     with db.write_connection(poll=WEBHOOK_POLL) as connection:
-        for row in rows:
-            event_id = connection.execute(statement, row).scalar()
-            if event_id is not None:
-                new.append((row["timestamp"], event_id, row["state"]))
-            else:
-                log.info("duplicate webhook event %s skipped", row["webhook_event_id"])
+        return _insert_rows(connection, statement, rows, new)
+
+
+def _insert_rows(connection, statement, rows: list[dict], new: list) -> list:
+    for row in rows:
+        event_id = connection.execute(statement, row).scalar()
+        if event_id is not None:
+            new.append((row["timestamp"], event_id, row["state"]))
+        else:
+            log.info("duplicate webhook event %s skipped", row["webhook_event_id"])
     return new
 
 
