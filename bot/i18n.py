@@ -18,7 +18,6 @@ from importlib import resources
 from babel.dates import format_date as babel_format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_decimal
 from babel.support import LazyProxy, Translations
 
 DEFAULT_LOCALE = "th"
@@ -109,5 +108,7 @@ def format_money(amount: Decimal, locale: str | None = None) -> str:
         raise TypeError("money must be Decimal, never float")
     locale = normalize(locale or current_locale())
     rounded = Decimal(amount).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    number = format_decimal(rounded, format="#,##0.00", locale="en", decimal_quantization=False)
+    # Python's own grouping is Babel's "#,##0.00" in English (the digits, commas and point are
+    # the same in both languages), at a tenth of the cost: every balance reply has several.
+    number = f"{rounded:,.2f}"
     return f"{number} บาท" if locale == "th" else f"THB {number}"

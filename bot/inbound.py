@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 import time
 from collections.abc import Iterable
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from functools import cache
 
@@ -47,6 +49,13 @@ MAX_ATTEMPTS = 3
 KNOWN_SOURCES = {"user", "group", "room"}
 # The reply tokens of the LINE console's "Verify" events: nobody is there to answer.
 VERIFY_REPLY_TOKENS = {"0" * 32, "f" * 32}
+# Events a handler claims and handles in one transaction: fewer statements, commits and lock
+# turns per event, at the cost of the first answer waiting for the batch.
+HANDLE_BATCH = 8
+# How often a writer waiting for SQLite's lock asks again: the webhook (someone waits for its
+# answer) more often than the handlers (a backlog that waits stored anyway).
+WEBHOOK_POLL = 0.0005
+HANDLER_POLL = 0.002
 
 
 def ingest(db: Database, events: Iterable[object], *, received_at: datetime) -> list[int]:
@@ -77,14 +86,24 @@ def ingest(db: Database, events: Iterable[object], *, received_at: datetime) -> 
 
 def _insert(db: Database, statement, rows: list[dict]) -> list[tuple[int, int, str]]:
     new = []
-    with db.session() as session:
-        connection = session.connection()
-        for row in rows:
-            event_id = connection.execute(statement, row).scalar()
-            if event_id is not None:
-                new.append((row["timestamp"], event_id, row["state"]))
-            else:
-                log.info("duplicate webhook event %s skipped", row["webhook_event_id"])
+    if len(rows) == 1 and not db.is_sqlite:
+        # One statement is its own transaction: no BEGIN and COMMIT round trips on PostgreSQL.
+        with db.engine.connect() as connection:
+            auto = connection.execution_options(isolation_level="AUTOCOMMIT")
+            return _insert_rows(auto, statement, rows, new)
+    # The webhook's answer waits for this insert: on SQLite it asks for the write lock every
+    # half millisecond instead of sleeping behind the handlers' transactions.
+    with db.write_connection(poll=WEBHOOK_POLL) as connection:
+        return _insert_rows(connection, statement, rows, new)
+
+
+def _insert_rows(connection, statement, rows: list[dict], new: list) -> list:
+    for row in rows:
+        event_id = connection.execute(statement, row).scalar()
+        if event_id is not None:
+            new.append((row["timestamp"], event_id, row["state"]))
+        else:
+            log.info("duplicate webhook event %s skipped", row["webhook_event_id"])
     return new
 
 
@@ -202,13 +221,67 @@ def process(runtime: Runtime, messenger, ids: Iterable[int], *, router=None) -> 
 
 
 def handle_next(runtime: Runtime, messenger, answers: Answers, *, router=None) -> int | None:
-    """Take the oldest pending event nobody is handling and handle it (the handler pool's step).
+    """Take the oldest pending events nobody is handling and handle them (the pool's step).
 
-    An event waits while an earlier one of the same user is pending or being handled, so a
-    user's events are handled in order even with many handlers. Returns the pushes queued, or
-    None when there was nothing to take.
+    Up to HANDLE_BATCH events are claimed and handled in one transaction, marked handled
+    together at its end, and their answers sent once it commits: a few statements per event
+    and one commit per batch. Should any of them fail (or be refused), the batch is rolled
+    back whole, claim included, and its events handled one at a time (`_handle`, where each
+    failure is answered on its own). An event waits while an earlier one of the same user is
+    pending or being handled elsewhere, so a user's events are handled in order even with
+    many handlers. Returns the pushes queued, or None when there was nothing to take.
     """
-    return _handle(runtime, messenger, None, router, answers)
+    from handlers.context import ChatContext
+    from handlers.router import default_router
+
+    router = router or default_router()
+    db = runtime.db
+    ids: list[int] = []
+    try:
+        with _handler_turn(db), db.write_session(poll=HANDLER_POLL) as session:
+            claimed = _claim_batch(session, utcnow(), answers.batch_size())
+            if not claimed:
+                return None
+            ids = [event_id for event_id, _event in claimed]
+            handled = []
+            for event_id, event in claimed:
+                ctx = ChatContext.build(session, runtime, messenger, event, now=utcnow())
+                state = _dispatch(ctx, router)
+                ctx.send_replies()
+                handled.append((event_id, state, ctx))
+            _finish_all(session, [(event_id, state) for event_id, state, _ctx in handled])
+    except Exception as exc:  # noqa: BLE001 - one bad event must not stop the others
+        if not ids:
+            raise
+        log.info("%s in a batch of %d events: one at a time", exc.__class__.__name__, len(ids))
+        return sum(_handle(runtime, messenger, event_id, router, answers) for event_id in ids)
+    for _event_id, _state, ctx in handled:
+        answers.add(ctx.reply_row)
+    return sum(ctx.queued for _event_id, _state, ctx in handled)
+
+
+def _finish_all(session, finished: list[tuple[int, str]]) -> None:
+    """Mark a batch's events handled: one statement per end state (usually one)."""
+    by_state: dict[str, list[int]] = {}
+    for event_id, state in finished:
+        by_state.setdefault(state, []).append(event_id)
+    connection = session.connection()
+    for state, ids in by_state.items():
+        connection.execute(_FINISH_ALL, {"ids": ids, "state": state, "processed_at": utcnow()})
+
+
+# SQLite has one writer at a time: a process's handler threads take turns before asking for
+# the lock, so they do not poll for it against each other (and against the webhook).
+_SQLITE_TURN = threading.Lock()
+
+
+@contextmanager
+def _handler_turn(db: Database):
+    if not db.is_sqlite:
+        yield
+        return
+    with _SQLITE_TURN:
+        yield
 
 
 def process_pending(
@@ -263,10 +336,32 @@ class Answers:
     def __init__(self, messenger) -> None:
         self.messenger = messenger
         self.sent: list[int] = []
+        # How long a reply has taken lately (seconds, a moving average).
+        self.reply_seconds = 0.0
 
     def add(self, reply) -> None:
         if reply is not None:
+            started = time.perf_counter()
             self.sent.extend(self.messenger.send_reply(reply))
+            elapsed = time.perf_counter() - started
+            if self.reply_seconds:
+                self.reply_seconds += (elapsed - self.reply_seconds) / 4
+            else:
+                self.reply_seconds = elapsed
+
+    def batch_size(self) -> int:
+        """How many events to handle in one transaction: HANDLE_BATCH while LINE is quick.
+
+        A batch's answers are born leased to this sender and sent one after another once it
+        commits; they must all be sent well within that lease (else the dispatcher would take
+        them too), so a slow LINE means smaller batches, down to one event.
+        """
+        from bot.line import messenger as line_messenger
+
+        budget = line_messenger.REPLY_LEASE.total_seconds() / 4
+        if self.reply_seconds <= 0:
+            return 1  # nothing measured yet
+        return max(1, min(HANDLE_BATCH, int(budget / self.reply_seconds)))
 
     def settle(self) -> None:
         if self.sent:
@@ -310,6 +405,9 @@ _CLAIM = (
     .returning(_TABLE.c.id, _TABLE.c.payload)
 )
 _FINISH = update(_TABLE).where(_TABLE.c.id == bindparam("event_id"))
+_FINISH_ALL = (
+    update(_TABLE).where(_TABLE.c.id.in_(bindparam("ids", expanding=True))).values(error=None)
+)
 
 
 # The advisory-lock class of "a handler holds this user's events" (two-key form: its own space).
@@ -317,21 +415,21 @@ USER_LOCK_CLASS = 7
 
 
 @cache
-def _claim_next_statement(dialect: str):
-    """Take the oldest pending event whose user nobody else is handling.
+def _claim_batch_statement(dialect: str):
+    """Take the oldest pending events (up to `batch`) whose users nobody else is handling.
 
-    PostgreSQL: the handler takes the user's advisory lock for its transaction, and the row
+    PostgreSQL: the handler takes each user's advisory lock for its transaction, and the rows
     with SKIP LOCKED, so handlers in many processes never wait on each other and never hold
-    two events of one user at once; as candidates come oldest first, a user's events are
-    handled in order. SQLite has one writer at a time: a handler claims only once the last
-    one committed, so the oldest pending event is always next in line.
+    events of one user at once; as candidates come oldest first, a user's events are handled
+    in order. SQLite has one writer at a time: a handler claims only once the last one
+    committed, so the oldest pending events are always next in line.
     """
     candidate = _TABLE.alias("candidate")
     pick = (
         select(candidate.c.id)
         .where(candidate.c.state == PENDING)
         .order_by(candidate.c.timestamp, candidate.c.id)
-        .limit(1)
+        .limit(bindparam("batch"))
     )
     if dialect == "postgresql":
         user_lock = func.pg_try_advisory_xact_lock(
@@ -340,31 +438,38 @@ def _claim_next_statement(dialect: str):
         pick = pick.where(or_(candidate.c.user_id.is_(None), user_lock)).with_for_update(
             skip_locked=True, of=candidate
         )
+        # Picked once, before the update: as a plain IN (subquery) PostgreSQL may run the
+        # locking pick again per row and take far more than the batch.
+        picked = pick.cte("picked").prefix_with("MATERIALIZED")
+        pick = select(picked.c.id)
     return (
         update(_TABLE)
-        .where(_TABLE.c.id == pick.scalar_subquery(), _TABLE.c.state == PENDING)
+        .where(_TABLE.c.id.in_(pick), _TABLE.c.state == PENDING)
         .values(state=PROCESSING, claimed_at=bindparam("now", type_=_TIME))
-        .returning(_TABLE.c.id, _TABLE.c.payload)
+        .returning(_TABLE.c.id, _TABLE.c.payload, _TABLE.c.timestamp)
     )
 
 
-def _claim(session, event_id: int | None, now: datetime) -> tuple[int, dict] | None:
-    """Take the event (or the next one) inside the handling transaction; None if taken.
+def _claim_batch(session, now: datetime, batch: int) -> list[tuple[int, dict]]:
+    """Claim up to `batch` events in the handling transaction; (id, payload) by time."""
+    connection = session.connection()
+    statement = _claim_batch_statement(connection.dialect.name)
+    rows = connection.execute(statement, {"now": now, "batch": batch}).all()
+    return [(row[0], row[1]) for row in sorted(rows, key=lambda row: (row[2], row[0]))]
+
+
+def _claim(session, event_id: int, now: datetime) -> tuple[int, dict] | None:
+    """Take the event inside the handling transaction; None if it is taken.
 
     The claim commits (or rolls back) with the handling itself: one write transaction per
     event. A worker that dies mid-way leaves the event pending, for any handler to take.
     """
-    connection = session.connection()
-    if event_id is None:
-        statement = _claim_next_statement(connection.dialect.name)
-        row = connection.execute(statement, {"now": now}).first()
-    else:
-        parameters = {"event_id": event_id, "now": now, "lease_start": now - CLAIM_LEASE}
-        row = connection.execute(_CLAIM, parameters).first()
+    parameters = {"event_id": event_id, "now": now, "lease_start": now - CLAIM_LEASE}
+    row = session.connection().execute(_CLAIM, parameters).first()
     return (row[0], row[1]) if row is not None else None
 
 
-def _handle(runtime: Runtime, messenger, event_id: int | None, router, answers: Answers):
+def _handle(runtime: Runtime, messenger, event_id: int, router, answers: Answers) -> int:
     from handlers.context import ChatContext
     from handlers.router import default_router
 
@@ -372,10 +477,10 @@ def _handle(runtime: Runtime, messenger, event_id: int | None, router, answers: 
     ctx = None
     event: dict = {}
     try:
-        with runtime.db.session() as session:
+        with runtime.db.write_session(poll=HANDLER_POLL) as session:
             claimed = _claim(session, event_id, utcnow())
             if claimed is None:
-                return 0 if event_id is not None else None
+                return 0
             event_id, event = claimed
             ctx = ChatContext.build(session, runtime, messenger, event, now=utcnow())
             state = _dispatch(ctx, router or default_router())

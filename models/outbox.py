@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from enum import StrEnum
+from functools import cache
 
 from sqlalchemy import JSON, Index, Integer, String, Text, UniqueConstraint, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -170,15 +171,16 @@ def enqueue_reply(
         "cost": 0,
         "created_at": now,
     }
-    insert = _INSERTS[session.get_bind().dialect.name]
-    statement = (
-        insert(OutboxMessage.__table__)
-        .values(values)
-        .on_conflict_do_nothing()
-        .returning(OutboxMessage.__table__.c.id)
-    )
-    row_id = session.connection().execute(statement).scalar()
+    connection = session.connection()
+    row_id = connection.execute(_reply_insert(connection.dialect.name), values).scalar()
     return (row_id, retry_key) if row_id is not None else None
+
+
+@cache
+def _reply_insert(dialect: str):
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING id, built once: every answer runs it."""
+    table = OutboxMessage.__table__
+    return _INSERTS[dialect](table).on_conflict_do_nothing().returning(table.c.id)
 
 
 def _by_key(session: Session, dedupe_key: str) -> OutboxMessage | None:

@@ -70,3 +70,61 @@ def test_a_users_events_are_handled_in_order_by_many_threads(app, client, fake_l
         texts = sorted(fake_line.texts_to(user))
         assert texts[0] == in_english("From now on I will answer you in English.")
         assert texts[1].startswith(in_english("What you can send me:"))
+
+
+def test_a_batch_claims_at_most_its_size_oldest_first(app):
+    from bot.inbound import _claim_batch, ingest
+    from models.base import utcnow
+
+    runtime = app.extensions["fundbot"]
+    events = [text_event(f"U{n:032x}", "help", timestamp=1_000 + n) for n in range(10)]
+    ids = ingest(runtime.db, events[::-1], received_at=utcnow())
+    with runtime.db.write_session() as session:
+        claimed = [event_id for event_id, _payload in _claim_batch(session, utcnow(), 3)]
+    assert claimed == ids[:3]
+    assert count(app, PENDING) == 7
+
+
+class Boom:
+    """A handler that fails on "boom" (and answers "ok" to anything else)."""
+
+    def matches(self, ctx):
+        return True
+
+    def handle(self, ctx):
+        if ctx.text == "boom":
+            raise RuntimeError("boom")
+        ctx.reply("ok")
+
+
+def test_one_failing_event_of_a_batch_costs_the_others_nothing(app, fake_line):
+    from bot.inbound import Answers, handle_next, ingest
+    from bot.line.messenger import build_messenger
+    from handlers.router import Router
+    from models.base import utcnow
+    from models.inbound import FAILED
+
+    runtime = app.extensions["fundbot"]
+    router = Router()
+    router.add("message.text", Boom())
+    users = [f"U{n:032x}" for n in range(5)]
+    texts = ["one", "two", "boom", "four", "five"]
+    events = [
+        routed(fake_line, text_event(user, text, timestamp=now_ms() + n))
+        for n, (user, text) in enumerate(zip(users, texts, strict=True))
+    ]
+    ingest(runtime.db, events, received_at=utcnow())
+    answers = Answers(build_messenger(runtime))
+    answers.reply_seconds = 0.001  # LINE is quick: a whole batch at once
+    assert answers.batch_size() >= 5
+    handle_next(runtime, answers.messenger, answers, router=router)
+    answers.settle()
+    assert count(app, DONE) == 4
+    assert count(app, FAILED) == 1
+    assert [len(fake_line.texts_to(user)) for user in users] == [1, 1, 1, 1, 1]
+    assert fake_line.texts_to(users[0]) == ["ok"]
+    assert fake_line.texts_to(users[2]) != ["ok"]  # the apology
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
