@@ -20,12 +20,9 @@ SPEC_FILE = "messaging-api.yml"
 
 
 def spec_path() -> Path:
-    """Where the YAML is: ../shared/line-openapi beside the project (or its worktree)."""
-    for base in Path(__file__).resolve().parents:
-        candidate = base / "shared" / "line-openapi" / SPEC_FILE
-        if candidate.is_file():
-            return candidate
-    raise FileNotFoundError(SPEC_FILE)
+    """Where the YAML is: a copy in tests/data/line-openapi (LINE's, with its licence), so the
+    tests need nothing outside the repository."""
+    return Path(__file__).resolve().parent / "data" / "line-openapi" / SPEC_FILE
 
 
 @cache
