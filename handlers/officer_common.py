@@ -30,6 +30,7 @@ from models.borrower import Borrower
 from models.chat_state import clear_pending, set_pending
 from models.contract import Contract
 from models.debtor_lookup import Lookup, find_debtor
+from models.field_reports import add_report, by_origin
 from models.identity import GROUP_TEAM, LineGroup
 from models.staff_login import scope_of
 from models.thai_text import parse_date, parse_typed_amount
@@ -352,3 +353,41 @@ def money(amount: Decimal) -> str:
 def register(router) -> None:
     """The pick and yes/no steps the officer commands share."""
     router.add_conversation(OFFICER_FLOW)
+
+
+def start_with_text(ctx: ChatContext, command: str, usage_line: Callable[[], str]) -> None:
+    """`<command> <debtor> <text>`: find the debtor (or ask which), then the command completes."""
+    try:
+        who, text = split_who_text(ctx, ctx.args)
+    except ValueError:
+        ctx.reply(usage_line())
+        return
+    payload = {"text": text}
+    found = resolve(ctx, command, who, payload)
+    if found is not None:
+        COMPLETERS[command](
+            ctx, found.borrower, found.contract, payload, ctx.webhook_event_id, False
+        )
+
+
+def store_report_once(
+    ctx: ChatContext,
+    borrower: Borrower,
+    contract: Contract | None,
+    kind: str,
+    text: str,
+    origin: str,
+) -> None:
+    """A field report of `kind`, unless this command's event stored it already (a repeat)."""
+    if by_origin(ctx.session, origin) is None:
+        add_report(
+            ctx.session,
+            ctx.actor,
+            ctx.staff,
+            borrower,
+            kind,
+            ctx.today,
+            text=text,
+            contract=contract,
+            origin=origin,
+        )

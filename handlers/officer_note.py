@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from bot.i18n import _
 from handlers.context import ChatContext
-from handlers.officer_common import COMPLETERS, OfficerCommand, resolve, split_who_text, usage
+from handlers.officer_common import (
+    COMPLETERS,
+    OfficerCommand,
+    start_with_text,
+    store_report_once,
+    usage,
+)
 from models.borrower import Borrower
 from models.contract import Contract
-from models.field_reports import NOTE, add_report, by_origin
+from models.field_reports import NOTE
 
 NAME = "note"
 WORDS = ("บันทึก", "note")
@@ -23,15 +29,7 @@ def note_usage() -> str:
 
 
 def start(ctx: ChatContext) -> None:
-    try:
-        who, text = split_who_text(ctx, ctx.args)
-    except ValueError:
-        ctx.reply(note_usage())
-        return
-    payload = {"text": text}
-    found = resolve(ctx, NAME, who, payload)
-    if found is not None:
-        complete(ctx, found.borrower, found.contract, payload, ctx.webhook_event_id, False)
+    start_with_text(ctx, NAME, note_usage)
 
 
 def complete(
@@ -43,18 +41,7 @@ def complete(
     _confirmed: bool,
 ) -> None:
     """Store the note."""
-    if by_origin(ctx.session, origin) is None:
-        add_report(
-            ctx.session,
-            ctx.actor,
-            ctx.staff,
-            borrower,
-            NOTE,
-            ctx.today,
-            text=payload["text"],
-            contract=contract,
-            origin=origin,
-        )
+    store_report_once(ctx, borrower, contract, NOTE, payload["text"], origin)
     ctx.reply(_("Note about %(name)s recorded", name=borrower.display_name))
 
 

@@ -16,7 +16,13 @@ from sqlalchemy import select
 
 from bot.i18n import _
 from handlers.context import ChatContext
-from handlers.officer_common import COMPLETERS, OfficerCommand, resolve, split_who_text, usage
+from handlers.officer_common import (
+    COMPLETERS,
+    OfficerCommand,
+    start_with_text,
+    store_report_once,
+    usage,
+)
 from handlers.router import When
 from models.borrower import Borrower
 from models.contract import Contract
@@ -24,9 +30,7 @@ from models.field_reports import (
     ATTACH_WINDOW,
     VISIT,
     FieldReport,
-    add_report,
     attach_to_visit,
-    by_origin,
 )
 
 log = logging.getLogger(__name__)
@@ -46,15 +50,7 @@ def visit_usage() -> str:
 
 
 def start(ctx: ChatContext) -> None:
-    try:
-        who, text = split_who_text(ctx, ctx.args)
-    except ValueError:
-        ctx.reply(visit_usage())
-        return
-    payload = {"text": text}
-    found = resolve(ctx, NAME, who, payload)
-    if found is not None:
-        complete(ctx, found.borrower, found.contract, payload, ctx.webhook_event_id, False)
+    start_with_text(ctx, NAME, visit_usage)
 
 
 def complete(
@@ -66,18 +62,7 @@ def complete(
     _confirmed: bool,
 ) -> None:
     """Store the visit."""
-    if by_origin(ctx.session, origin) is None:
-        add_report(
-            ctx.session,
-            ctx.actor,
-            ctx.staff,
-            borrower,
-            VISIT,
-            ctx.today,
-            text=payload["text"],
-            contract=contract,
-            origin=origin,
-        )
+    store_report_once(ctx, borrower, contract, VISIT, payload["text"], origin)
     ctx.reply(
         _(
             "Visit to %(name)s recorded. You may send the location and photos within "
