@@ -36,6 +36,16 @@ def commands() -> list[tuple[tuple[str, ...], str, str]]:
         (("บันทึก", "note"), _("บันทึก <debtor> <text>: a note"), "บันทึก สมศรี ใจดี ย้ายไปอยู่กับลูกสาว"),
         (("สถานะ", "status"), _("สถานะ <debtor>: the debtor at a glance"), "สถานะ W-001"),
         (("ยกเลิก", "undo"), _("ยกเลิก: reverse your last entry (within 24 hours)"), "ยกเลิก"),
+        (("ค้างชำระ", "overdue"), _("ค้างชำระ [area]: debtors in arrears, worst first"), "ค้างชำระ"),
+        (("งานวันนี้", "tasks"), _("งานวันนี้: today's visit list"), "งานวันนี้"),
+        (("สรุป", "summary"), _("สรุป [month]: my areas this month"), "สรุป มี.ค."),
+        (("รหัส", "code"), _("รหัส <debtor>: a LINE link code (private chat only)"), "รหัส W-001"),
+        (("ตรวจสลิป", "slips"), _("ตรวจสลิป: transfer slips waiting for approval"), "ตรวจสลิป"),
+        (
+            ("ขอผ่อนผัน", "hardship"),
+            _("ขอผ่อนผัน <debtor> <reason>: ask staff for relief"),
+            "ขอผ่อนผัน สมศรี ใจดี น้ำท่วมนา",
+        ),
     ]
 
 

@@ -14,8 +14,10 @@ def rows(session):
 
 def test_officers_get_every_command_with_an_example(db, chat, rows):
     text = chat.say("Uofficer", "ช่วยเหลือ").text
-    for word in ("รับชำระ", "เยี่ยม", "นัดชำระ", "บันทึก", "สถานะ", "ยกเลิก"):
+    for word in ("รับชำระ", "เยี่ยม", "นัดชำระ", "บันทึก", "สถานะ", "ยกเลิก", "ค้างชำระ", "งานวันนี้"):
         assert word in text
+    for word in ("สรุป", "รหัส", "ตรวจสลิป", "ขอผ่อนผัน"):
+        assert f'"{word}' in text
     one = chat.say("Uofficer", "help รับชำระ").text
     assert "รับชำระ สมศรี ใจดี 1,500" in one and "นัดชำระ" not in one
 
