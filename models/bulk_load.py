@@ -152,7 +152,17 @@ class NewContract:
         return [i for i in self.installments if i.superseded_on is None]
 
 
-class NewPayment:
+class _Record:
+    """A row built in memory before the bulk insert: its fields given by keyword."""
+
+    __slots__ = ()
+
+    def __init__(self, **values: Any) -> None:
+        for key, value in values.items():
+            setattr(self, key, value)
+
+
+class NewPayment(_Record):
     """A payment and its allocations, in the shape describe_payment reads."""
 
     __slots__ = (
@@ -167,12 +177,8 @@ class NewPayment:
         "allocations",
     )
 
-    def __init__(self, **values: Any) -> None:
-        for key, value in values.items():
-            setattr(self, key, value)
 
-
-class NewAllocation:
+class NewAllocation(_Record):
     """One allocation of a payment to an installment."""
 
     __slots__ = (
@@ -184,10 +190,6 @@ class NewAllocation:
         "principal",
         "interest",
     )
-
-    def __init__(self, **values: Any) -> None:
-        for key, value in values.items():
-            setattr(self, key, value)
 
 
 def remaining_total(contract: NewContract) -> Decimal:
