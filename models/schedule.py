@@ -127,11 +127,9 @@ def create_contract(
     officer: Staff | None = None,
 ) -> Contract:
     """A new contract with its installment schedule (schedule 1), audited."""
-    principal = round_satang(Decimal(principal))
-    annual_interest_rate = Decimal(annual_interest_rate)
-    _check_terms(principal, annual_interest_rate, installment_count)
-    if first_due_date < contract_date:
-        raise DomainError("first_due_before_contract")
+    principal, annual_interest_rate = checked_terms(
+        principal, annual_interest_rate, installment_count, contract_date, first_due_date
+    )
     frequency = Frequency(frequency)
     lines = build_schedule(
         principal, annual_interest_rate, first_due_date, installment_count, frequency
@@ -173,6 +171,19 @@ def create_contract(
         },
     )
     return contract
+
+
+def checked_terms(
+    principal: Decimal, rate: Decimal, count: int, contract_date: date, first_due_date: date
+) -> tuple[Decimal, Decimal]:
+    """The principal (to the satang) and the rate of a new contract; terms no schedule can be
+    built from are refused."""
+    principal = round_satang(Decimal(principal))
+    rate = Decimal(rate)
+    _check_terms(principal, rate, count)
+    if first_due_date < contract_date:
+        raise DomainError("first_due_before_contract")
+    return principal, rate
 
 
 def _check_terms(principal: Decimal, rate: Decimal, count: int) -> None:
