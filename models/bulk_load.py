@@ -36,7 +36,7 @@ from models.relief_rules import (
     moratorium_after,
     plan_restructuring,
 )
-from models.schedule import build_schedule, checked_terms, round_satang
+from models.schedule import build_schedule, checked_terms, installment_values, round_satang
 from models.types import (
     BorrowerKind,
     ContractStatus,
@@ -366,22 +366,8 @@ class Book:
     ) -> list[NewInstallment]:
         """Installment rows, nothing paid yet, for these schedule lines of a new contract."""
         take = self._ids[Installment].take
-        return [
-            NewInstallment(
-                id=take(),
-                contract_id=contract.id,
-                schedule_no=schedule_no,
-                seq=line.seq,
-                due_date=line.due_date,
-                original_due_date=line.due_date,
-                principal_due=line.principal,
-                interest_due=line.interest,
-                principal_paid=ZERO,
-                interest_paid=ZERO,
-                effective_from=effective_from,
-            )
-            for line in lines
-        ]
+        values = installment_values(lines, schedule_no=schedule_no, effective_from=effective_from)
+        return [NewInstallment(id=take(), contract_id=contract.id, **row) for row in values]
 
     def add_contract(
         self,

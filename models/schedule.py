@@ -91,24 +91,32 @@ def build_schedule(
     return lines
 
 
+def installment_values(
+    lines: list[ScheduleLine], *, schedule_no: int, effective_from: date
+) -> list[dict]:
+    """The column values of unpaid installments for schedule lines."""
+    return [
+        {
+            "schedule_no": schedule_no,
+            "seq": line.seq,
+            "due_date": line.due_date,
+            "original_due_date": line.due_date,
+            "principal_due": line.principal,
+            "interest_due": line.interest,
+            "principal_paid": Decimal(0),
+            "interest_paid": Decimal(0),
+            "effective_from": effective_from,
+        }
+        for line in lines
+    ]
+
+
 def installments_for(
     lines: list[ScheduleLine], *, schedule_no: int, effective_from: date
 ) -> list[Installment]:
     """Unsaved Installment rows for schedule lines."""
-    return [
-        Installment(
-            schedule_no=schedule_no,
-            seq=line.seq,
-            due_date=line.due_date,
-            original_due_date=line.due_date,
-            principal_due=line.principal,
-            interest_due=line.interest,
-            principal_paid=Decimal(0),
-            interest_paid=Decimal(0),
-            effective_from=effective_from,
-        )
-        for line in lines
-    ]
+    values = installment_values(lines, schedule_no=schedule_no, effective_from=effective_from)
+    return [Installment(**row) for row in values]
 
 
 def create_contract(
