@@ -47,6 +47,14 @@ def test_pick_a_debtor_link_and_ask_the_balance(live_app, page, debtor, tmp_path
     assert page.locator(".row.user .bubble", has_text="ยอด").count() == 1
     assert page.locator("#quick button").count() >= 3
 
+    # The debtors' rich menu sits under the chat; its language area answers like `ภาษา`.
+    menu = page.locator("#richmenu")
+    assert menu.is_visible()
+    assert menu.locator(".areas button").count() == 6
+    menu.locator(".areas button", has_text="ภาษา").click()
+    page.locator(".row.user .bubble", has_text="ภาษา").wait_for()
+    page.locator(".row.bot .bubble", has_text="ภาษาอะไรดีคะ").last.wait_for()
+
     shot = tmp_path / "simulator.png"
     page.screenshot(path=str(shot), full_page=True)
     print(f"screenshot: {shot}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -25,6 +26,7 @@ from bot.errors import UserError
 from bot.i18n import _, use_locale
 from bot.runtime import Runtime
 from bot.simulator.events import BORROWER, STAFF, fake_user_id, parse_fake_user_id
+from handlers.debtor_menu import debtor_menu
 from models.audit import AuditEntry
 from models.borrower import Borrower
 from models.inbound import InboundEvent
@@ -106,6 +108,17 @@ def test_the_page_is_in_thai_by_default_and_switches_to_english(client):
     assert "Chat simulator" in english.get_data(as_text=True)
     # The choice is remembered for the page's later requests.
     assert '<html lang="en">' in client.get("/simulator/").get_data(as_text=True)
+
+
+def test_the_page_carries_the_debtors_rich_menu(client, debtor):
+    html = client.get("/simulator/").get_data(as_text=True)
+    buttons = re.findall(r'data-text="([^"]+)"[^>]*>\s*<span class="label">([^<]+)</span>', html)
+    menu = debtor_menu()
+    assert buttons == [(b.text, b.label) for b in menu.buttons]
+    # A tap sends that text as the debtor: the same answer as typing it.
+    user_id = link(client, debtor)
+    send(client, user_id, menu.buttons[0].text)
+    assert "W-001" in bot_texts(chat(client, user_id))[-1]
 
 
 def test_the_static_assets_are_served(client):
