@@ -17,6 +17,7 @@ from bot.dashboard.timeline_labels import TIMELINE_LABELS
 from bot.i18n import format_date
 from models.area import Area
 from models.arrears import AGING_BUCKETS, DEBTOR_CLASSES, contract_arrears
+from models.audit import AuditEntry
 from models.case_timeline import debtor_timeline
 from models.contract import Contract
 from models.dashboard_queries import (
@@ -271,9 +272,23 @@ def debtor_page(borrower_id: int, status: int = 200, **shown):
         a.contract_id: a
         for a in contract_arrears(session, day, scope=None, borrower_id=borrower.id)
     }
+    # The debtor's and contracts' own changes (register imports, status), beside the timeline.
+    history = session.scalars(
+        select(AuditEntry)
+        .where(
+            ((AuditEntry.entity == "borrower") & (AuditEntry.entity_id == borrower.id))
+            | (
+                (AuditEntry.entity == "contract")
+                & AuditEntry.entity_id.in_([c.id for c in contracts])
+            )
+        )
+        .order_by(AuditEntry.at.desc())
+        .limit(50)
+    ).all()
     return render_page(
         "dashboard/debtor.html",
         status,
+        history=history,
         borrower=borrower,
         contracts=contracts,
         arrears=arrears,
