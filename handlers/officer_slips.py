@@ -113,7 +113,7 @@ def _pending_payment(ctx: ChatContext, payment_id: int | None) -> Payment | None
 
 
 def _approve(ctx: ChatContext, payment: Payment) -> None:
-    confirm_payment(ctx.session, ctx.actor, payment)
+    confirm_payment(ctx.session, ctx.actor, payment, today=ctx.today)
     borrower = payment.contract.borrower
     amount = payment.amount
     # The ledger tells the debtor (models/slip_notice.py), whoever approves.

@@ -1,4 +1,5 @@
-"""`fundbot slips`, `slip approve|reject`, `payment reverse`, `payments`: staff act on money.
+"""`fundbot slips`, `slip approve|reject`, `payment record|reverse`, `payments`: staff act on
+money.
 
 Debtors report transfers on LINE with a slip photo; the payment waits, unallocated, until
 staff look at the slip and approve or reject it here. Every change is audited (source cli).
@@ -6,21 +7,28 @@ staff look at the slip and approve or reject it here. Every change is audited (s
 
 from __future__ import annotations
 
-from datetime import tzinfo
+from datetime import datetime, tzinfo
 from decimal import Decimal
 from pathlib import Path
 
 import click
 
 from bot.cli import pass_runtime, runtime_of
-from bot.cli.params import contract_choice, lookup_contract
+from bot.cli.params import DATE, contract_choice, lookup_contract
 from bot.cli.tables import table
 from bot.errors import UserError
 from bot.i18n import _, format_date, format_money, lazy_gettext, ngettext
+from bot.payment_question import payment_question
 from bot.runtime import Runtime
 from models.area import find_area
 from models.audit import Actor
-from models.ledger import confirm_payment, reject_payment, reverse_payment
+from models.ledger import (
+    confirm_payment,
+    payment_doubt,
+    record_payment,
+    reject_payment,
+    reverse_payment,
+)
 from models.payment import Payment
 from models.payments_query import contract_payments, get_payment
 from models.slips_query import (
@@ -31,6 +39,7 @@ from models.slips_query import (
     original_of,
     slip_entries,
 )
+from models.thai_text import parse_typed_amount
 from models.types import PaymentChannel, PaymentState
 
 STATE_LABELS = {
@@ -114,7 +123,9 @@ def approve(lazy, payment_id: int) -> None:
     runtime = runtime_of(lazy)
     with runtime.db.session() as session:
         payment = get_payment(session, payment_id, for_update=True)
-        confirm_payment(session, Actor.cli(), payment)
+        confirm_payment(
+            session, Actor.cli(), payment, today=datetime.now(runtime.settings.timezone).date()
+        )
         summary = _(
             "Payment %(id)d confirmed: %(amount)s on contract %(contract)s (%(borrower)s); "
             "%(paid)s",
@@ -173,6 +184,69 @@ def reverse(lazy, payment_id: int, reason: str) -> None:
             contract=payment.contract.contract_no,
             reversal=reversal.id,
             reason=reason,
+        )
+    click.echo(summary)
+
+
+@payment_group.command("record")
+@click.argument("contract_no")
+@click.argument("amount")
+@click.option("--date", "paid_on", type=DATE, help="When it was paid (default: today).")
+@click.option(
+    "--channel",
+    type=click.Choice(["office", "bank_transfer", "cash_officer"]),
+    default="office",
+    show_default=True,
+    help="How the money came in.",
+)
+@click.option("--reference", help="A receipt or bank reference, kept with the payment.")
+@click.option("--yes", is_flag=True, help="Do not ask when above the balance or in the future.")
+@contract_choice
+@pass_runtime
+def record(
+    lazy,
+    contract_no: str,
+    amount: str,
+    paid_on,
+    channel: str,
+    reference: str | None,
+    yes: bool,
+    fund_kind: str | None,
+    area_path: str | None,
+) -> None:
+    """Record AMOUNT received on CONTRACT_NO, allocated to the installments at once."""
+    runtime = runtime_of(lazy)
+    today = datetime.now(runtime.settings.timezone).date()
+    try:
+        baht = parse_typed_amount(amount)
+    except ValueError as exc:
+        raise UserError(_("%(value)s %(problem)s", value=amount, problem=_(str(exc)))) from None
+    paid_on = paid_on or today
+    with runtime.db.session() as session:
+        contract = lookup_contract(session, runtime, contract_no, fund_kind, area_path)
+        doubt = payment_doubt(contract, baht, paid_on, today)
+        if doubt is not None and not yes:
+            question = payment_question(
+                doubt, contract, baht, paid_on, contract.borrower.display_name
+            )
+            click.confirm(question, abort=True)
+        payment = record_payment(
+            session,
+            Actor.cli(),
+            contract,
+            baht,
+            paid_on,
+            PaymentChannel(channel),
+            reference=reference,
+            today=today,
+        )
+        summary = _(
+            "Payment %(id)d recorded: %(amount)s on contract %(contract)s (%(borrower)s); %(paid)s",
+            id=payment.id,
+            amount=format_money(payment.amount),
+            contract=contract.contract_no,
+            borrower=contract.borrower.display_name,
+            paid=_allocation_summary(payment),
         )
     click.echo(summary)
 

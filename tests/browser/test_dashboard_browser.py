@@ -87,3 +87,31 @@ def test_log_in_filter_open_a_debtor_and_export(live_app, chromium, province, tm
     page.click("text=ออกจากระบบ")
     page.wait_for_url("**/staff/login")
     context.close()
+
+
+def test_open_a_debtor_and_record_a_payment(live_app, chromium, province):
+    debtors, _today = province
+    context = chromium.new_context(locale="th-TH", viewport={"width": 1366, "height": 768})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(f"{live_app}/staff/debtor/{debtors['b'].id}")
+    page.fill("#username", "admin")
+    page.fill("#password", PASSWORDS["admin"])
+    page.click("button.primary")
+    page.wait_for_url(f"**/staff/debtor/{debtors['b'].id}")
+    page.fill("#payment-amount", "1,500")
+    page.click("#payment-form button.primary")
+    page.wait_for_selector("p.notice")
+    assert "1,500.00 บาท" in page.inner_text("p.notice")
+    first = page.inner_text("#timeline li:first-child")
+    assert "1,500.00 บาท" in first and "web:admin" in first
+    # More than the debtor owes: asked first, stored on "Record it anyway".
+    page.fill("#payment-amount", "500000")
+    page.click("#payment-form button.primary")
+    page.wait_for_selector("#confirm-payment")
+    page.click("#confirm-payment button.primary")
+    page.wait_for_selector("p.notice")
+    assert "500,000.00 บาท" in page.inner_text("#timeline li:first-child")
+    assert "ปิดเรื่อง" not in page.inner_text("#timeline")  # no case was open to close
+    _shot(page, "debtor-after-payment")
+    context.close()

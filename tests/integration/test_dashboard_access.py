@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -34,7 +35,7 @@ def _dashboard_urls(app) -> list[str]:
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/staff") or rule.endpoint == "dashboard.login":
             continue
-        urls.append(rule.rule.replace("<int:borrower_id>", "1"))
+        urls.append(re.sub(r"<int:\w+>", "1", rule.rule))
     return urls
 
 
@@ -44,7 +45,7 @@ def test_every_dashboard_route_sends_the_anonymous_to_login(app, client):
     assert "/staff/debtor/1" in urls and "/staff/logout" in urls
     for rule in app.url_map.iter_rules():
         if rule.rule.startswith("/staff") and rule.endpoint != "dashboard.login":
-            url = rule.rule.replace("<int:borrower_id>", "1")
+            url = re.sub(r"<int:\w+>", "1", rule.rule)
             for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
                 response = client.open(url, method=method)
                 assert response.status_code == 302, (method, url)
