@@ -20,6 +20,7 @@ from models.area import SEPARATOR, Area, within
 from models.borrower import Borrower
 from models.identity import LineGroup
 from models.outbox import OutboxKind, OutboxMessage, OutboxStatus
+from models.reminders import PURPOSE_NOTICE
 
 OUTBOX_STATUSES = tuple(s.value for s in OutboxStatus)
 
@@ -54,6 +55,13 @@ def message_texts(messages: list[dict]) -> list[str]:
         elif message.get("type"):
             texts.append(f"[{message['type']}]")
     return texts
+
+
+def _purpose(row: OutboxMessage) -> str | None:
+    # A slip decision's notice (models/slip_notice.py) is known by its key, not a purpose.
+    if row.purpose is None and row.dedupe_key.startswith(("slip-approved:", "slip-rejected:")):
+        return PURPOSE_NOTICE
+    return row.purpose
 
 
 def _when():
@@ -119,7 +127,7 @@ def outbox_rows(
         OutboxRow(
             id=row.id,
             status=row.status,
-            purpose=row.purpose,
+            purpose=_purpose(row),
             kind=row.kind,
             when=row.sent_at or row.next_attempt_at,
             sent_at=row.sent_at,
