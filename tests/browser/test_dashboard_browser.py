@@ -131,7 +131,7 @@ def test_approve_a_slip_and_see_the_officers_and_the_reminders(live_app, chromiu
     mine = page.locator(f"#slip-{slips['mine']}")
     assert "1,000.00 บาท" in mine.inner_text() and "รอตรวจสอบ" in mine.inner_text()
     # The photo comes through the login-protected route and is really drawn.
-    assert mine.locator("img").evaluate("img => img.complete && img.naturalWidth") == 720
+    assert mine.locator("img").evaluate("img => img.decode().then(() => img.naturalWidth)") == 720
     assert page.locator(f"#slip-{slips['far']}").count() == 0
     _shot(page, "slips")
 
