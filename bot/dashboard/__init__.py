@@ -11,7 +11,10 @@ from datetime import timedelta
 from flask import Flask, has_request_context, request
 from flask.sessions import SecureCookieSessionInterface
 
+from bot.dashboard.auth import simulator_login_check
 from bot.dashboard.blueprint import bp, csrf, login_manager
+
+__all__ = ["init_app", "simulator_login_check"]
 
 
 class _SessionInterface(SecureCookieSessionInterface):
@@ -28,6 +31,9 @@ def init_app(app: Flask) -> None:
         auth,
         debtor_actions,
         exports,
+        officers,
+        outbox,
+        slips,
         views,
         visit_photos,
     )

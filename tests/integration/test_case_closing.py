@@ -1,11 +1,13 @@
 """A collection case closes, and its promises are decided, whichever way the money arrives:
-an officer's รับชำระ, a slip approved by an officer (ตรวจสลิป) or at the command line, a
-payment recorded at the command line (the dashboard's own path: test_dashboard_debtor.py)."""
+an officer's รับชำระ, a slip approved by an officer (ตรวจสลิป), on the dashboard's slips page
+or at the command line, a payment recorded at the command line (the dashboard's debtor page:
+test_dashboard_debtor.py)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -23,8 +25,11 @@ from models.field_reports import (
     overdue_of,
 )
 from models.ledger import record_payment
+from models.slip import store_slip
 from models.types import PaymentChannel, PaymentState, Source
+from tests.dashboard_data import csrf_token, log_in_tester
 from tests.integration.officer_fixtures import NOW, TODAY, setup_officer
+from tests.slip_data import slip_image
 
 OFFICER = Actor("line:Uofficer", Source.LINE)
 
@@ -86,6 +91,25 @@ def test_a_slip_approved_by_an_officer_closes_the_case(db, chat, session, case):
         chat.tap("Uofficer", f"officer=slip&act=approve&id={payment_id}")
     assert _outcome(db, case) == (CASE_CLOSED, "kept")
     assert _closed_by(db) is Source.LINE
+
+
+def test_a_slip_approved_on_the_dashboard_closes_the_case(db, env, client, session, case):
+    payment_id = _slip(session, case, case["overdue"])
+    slip = store_slip(
+        session, Path(env["FUNDBOT_INSTANCE_PATH"]), case["somsri"], slip_image("0041"),
+        None, message_id="m1", now=NOW,
+    )  # fmt: skip
+    slip.payment_id = payment_id
+    session.commit()
+    with time_machine.travel(NOW, tick=False):
+        log_in_tester(session, client)
+        page = client.get("/staff/slips")
+        answer = client.post(
+            f"/staff/slips/{slip.id}/approve", data={"csrf_token": csrf_token(page.text)}
+        )
+    assert answer.status_code == 302
+    assert _outcome(db, case) == (CASE_CLOSED, "kept")
+    assert _closed_by(db) is Source.WEB
 
 
 def test_a_slip_approved_at_the_command_line_closes_the_case(db, cli, session, case):

@@ -33,6 +33,7 @@ from models.inbound import InboundEvent
 from models.payment import Payment
 from models.staff import Staff
 from models.types import PaymentState, Role
+from tests.dashboard_data import PASSWORDS, csrf_token, log_in_tester
 from tests.factories import make_borrower, make_contract, make_village
 from tests.line_events import make_app
 
@@ -46,6 +47,14 @@ def app(env):
     app = make_app(env)
     yield app
     app.extensions["fundbot"].db.dispose()
+
+
+@pytest.fixture
+def client(app, session):
+    """A browser on this machine, logged in to the dashboard (the simulator needs it)."""
+    client = app.test_client()
+    log_in_tester(session, client)
+    return client
 
 
 @pytest.fixture
@@ -92,6 +101,26 @@ def link(client, debtor) -> str:
     response = client.post("/simulator/api/link", json={"kind": "borrower", "id": debtor.id})
     assert response.status_code == 200, response.get_json()
     return response.get_json()["user_id"]
+
+
+def test_the_simulator_needs_a_dashboard_login(app, session):
+    log_in_tester(session, app.test_client())  # the login exists; this browser has none
+    browser = app.test_client()
+    page = browser.get("/simulator/")
+    assert page.status_code == 302
+    assert page.headers["Location"] == "/staff/login?next=/simulator/"
+    refused = browser.get("/simulator/api/people")
+    assert refused.status_code == 401 and refused.get_json()["error"]
+    assert browser.post("/simulator/api/send", json={}).status_code == 401
+
+    token = csrf_token(browser.get(page.headers["Location"]).text)
+    logged_in = browser.post(
+        page.headers["Location"],
+        data={"csrf_token": token, "username": "tester", "password": PASSWORDS["tester"]},
+    )
+    assert logged_in.headers["Location"] == "/simulator/"
+    assert browser.get("/simulator/").status_code == 200
+    assert browser.get("/simulator/api/people").status_code == 200
 
 
 def test_the_page_is_in_thai_by_default_and_switches_to_english(client):
@@ -251,7 +280,7 @@ def test_an_officer_registers_with_a_code(db, client, session):
     officer = Staff(name="สมชาย พัฒนากร", role=Role.FIELD_OFFICER)
     session.add(officer)
     session.commit()
-    rows = client.get("/simulator/api/people?kind=officer").get_json()["items"]
+    rows = client.get("/simulator/api/people?kind=officer&q=สมชาย").get_json()["items"]
     assert [r["name"] for r in rows] == ["สมชาย พัฒนากร"] and not rows[0]["linked"]
     response = client.post("/simulator/api/link", json={"kind": "staff", "id": officer.id})
     assert response.get_json()["linked"] is True
@@ -334,7 +363,9 @@ def test_fundbot_serve_creates_the_database_and_starts_the_simulator_on_localhos
         assert process.stdout.readline() == (
             f"No LINE credentials: the chat simulator is at http://127.0.0.1:{port}/simulator\n"
         )
-        assert b"simulator.js" in _get_when_up(f"http://127.0.0.1:{port}/simulator/")
+        # The simulator sends a browser without a session to the dashboard's login.
+        login = _get_when_up(f"http://127.0.0.1:{port}/simulator/")
+        assert b'name="password"' in login and b"simulator.js" not in login
     finally:
         process.send_signal(signal.SIGINT)  # gunicorn's quick shutdown
         process.wait(timeout=20)

@@ -1,7 +1,8 @@
 """The bot's voice in Thai: one persona, polite and warm, commands in quotes, one name per fund.
 
 Every msgid the chat handlers and the reminder jobs use (handlers/, scheduler/, and the chat's
-words kept in the shared adapters) is read from the code, and its Thai msgstr is checked against the forms debtors must never see again.
+words kept in the shared adapters) is read from the code, and its Thai msgstr is checked
+against the forms debtors must never see again.
 """
 
 from __future__ import annotations
