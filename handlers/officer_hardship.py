@@ -11,9 +11,11 @@ from bot.errors import explain
 from bot.i18n import _
 from bot.line import messages as line_messages
 from handlers.context import ChatContext
-from handlers.officer_access import allowed, debtor_label, find_debtor, scope
+from handlers.officer_access import allowed, scope
+from handlers.officer_debtor import debtor_label
 from handlers.router import Command, Router
 from models.borrower import Borrower
+from models.debtor_lookup import find_debtor
 from models.errors import DomainError
 from models.hardship import request_hardship
 

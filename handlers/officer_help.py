@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.i18n import _
 from bot.line import messages as line_messages
 from handlers.context import ChatContext, normalize_text
-from handlers.officer_common import OfficerCommand
+from handlers.officer_access import OfficerCommand
 
 WORDS = ("ช่วยเหลือ", "help", "วิธีใช้")
 

@@ -7,6 +7,7 @@ from bot.line import messages as line_messages
 from handlers.context import ChatContext
 from handlers.officer_access import (
     button,
+    in_scope,
     int_field,
     officer_command,
     on_postback,
@@ -45,7 +46,7 @@ def _answer(ctx: ChatContext, area_text: str, offset: int) -> None:
         if area is None:
             ctx.reply(_("No area called %(path)s", path=area_text) + "\n" + usage())
             return
-        if not any(own.contains(area) for own in ctx.staff.areas):
+        if not in_scope(area.path, paths):
             ctx.reply(
                 _(
                     "%(area)s is outside your areas (%(areas)s)",

@@ -12,9 +12,9 @@ from decimal import Decimal
 from bot.i18n import _
 from bot.line import messages as line_messages
 from handlers.context import ChatContext
-from handlers.officer_common import (
+from handlers.officer_access import OfficerCommand
+from handlers.officer_debtor import (
     COMPLETERS,
-    OfficerCommand,
     active_contracts,
     ask_confirm,
     money,

@@ -21,9 +21,9 @@ from handlers.officer_access import (
     on_postback,
     postback,
     postback_data,
-    reachable,
     scope,
 )
+from handlers.officer_debtor import reachable
 from handlers.router import Command, Router
 from models.chat_state import set_pending
 from models.errors import DomainError

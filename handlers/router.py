@@ -246,7 +246,7 @@ def build_router() -> Router:
         language,
         linking,
         officer_code,
-        officer_common,
+        officer_debtor,
         officer_hardship,
         officer_help,
         officer_note,
@@ -266,7 +266,7 @@ def build_router() -> Router:
     router = Router()
     language.register(router)  # ภาษา อังกฤษ / language thai
     group.register(router)  # the bot in groups; ผูกกลุ่มทีม before ผูกกลุ่ม
-    officer_common.register(router)  # officers' pick and yes/no steps
+    officer_debtor.register(router)  # officers' pick and yes/no steps
     officer_payment.register(router)  # รับชำระ (before แจ้งโอน: `paid` from staff is theirs)
     officer_visit.register(router)  # เยี่ยม, with the photos and location after it
     officer_promise.register(router)  # นัดชำระ

@@ -1,14 +1,11 @@
-"""What every officer command shares: who may use it, finding the debtor, picks and yes/no.
+"""The debtor an officer command names: finding them, the pick and the yes/no, completing.
 
-An officer command is `OfficerCommand(words, name, action)`: Thai words first, English
-aliases after, a leading `/` optional. Only a linked member of staff may use it, 1:1 or in a
-working-team group (never in a debtor reminder group); anyone else is refused politely.
-
-The debtor is found with models.debtor_lookup.find_debtor within the officer's areas. Several
-candidates: a quick reply (1:1), and the command completes on the pick, through the
-`officer` conversation, which also asks yes/no before a payment that looks wrong is stored.
-The event of the command is the `origin` of what it stores (unique), so a pick or a yes sent
-twice stores it once.
+The debtor is found with models.debtor_lookup.find_debtor within the officer's areas
+(handlers/officer_access.py says who may ask and which areas). Several candidates: a quick
+reply, and the command completes on the pick, through the `officer` conversation, which also
+asks yes/no before a payment that looks wrong is stored. Each command module puts its
+completer in COMPLETERS. The event of the command is the `origin` of what it stores (unique),
+so a pick or a yes sent twice stores it once.
 """
 
 from __future__ import annotations
@@ -23,16 +20,14 @@ from sqlalchemy import select
 
 from bot.i18n import _, format_date, format_money
 from bot.line import messages as line_messages
-from handlers.context import ChatContext, normalize_text
+from handlers.context import ChatContext
 from handlers.conversation import END, Conversation, State
-from handlers.router import _original_args
+from handlers.officer_access import in_scope, scope
 from models.borrower import Borrower
 from models.chat_state import clear_pending, set_pending
 from models.contract import Contract
 from models.debtor_lookup import Lookup, find_debtor
 from models.field_reports import add_report, by_origin
-from models.identity import GROUP_TEAM, LineGroup
-from models.staff_login import scope_of
 from models.thai_text import parse_date, parse_typed_amount
 from models.types import ContractStatus
 
@@ -44,66 +39,6 @@ CANCEL = "ยกเลิก"
 # name -> (ctx, borrower, contract, payload, origin, confirmed) -> None; filled by each module.
 Completer = Callable[[ChatContext, Borrower, Contract | None, dict, str, bool], None]
 COMPLETERS: dict[str, Completer] = {}
-
-
-# ---------------------------------------------------------------------------- matching
-
-
-class OfficerCommand:
-    """A text command of the officer commands; `staff_only` words are left to others'
-    commands when the sender is not staff (`paid`, `help` and `ยกเลิก` are debtors' too)."""
-
-    def __init__(
-        self,
-        words: tuple[str, ...],
-        action: Callable[[ChatContext], None],
-        *,
-        staff_only: tuple[str, ...] = (),
-    ) -> None:
-        self.words = sorted({normalize_text(w) for w in words}, key=len, reverse=True)
-        self.staff_only = {normalize_text(w) for w in staff_only}
-        self.action = action
-
-    def matches(self, ctx: ChatContext) -> bool:
-        text = ctx.text.removeprefix("/").strip()
-        for word in self.words:
-            if word in self.staff_only and ctx.staff is None:
-                continue
-            if text == word:
-                ctx.args = ""
-                return True
-            rest = text[len(word) :] if text.startswith(word) else None
-            if rest is not None and (rest.startswith(" ") or not word[-1].isascii()):
-                ctx.args = _original_args(ctx.raw_text, rest)
-                return True
-        return False
-
-    def handle(self, ctx: ChatContext) -> None:
-        if allowed(ctx):
-            self.action(ctx)
-
-    def __repr__(self) -> str:
-        return f"<OfficerCommand {self.words[0]!r}>"
-
-
-def allowed(ctx: ChatContext) -> bool:
-    """Linked staff, 1:1 or in a working-team group; anyone else is told so."""
-    if ctx.staff is None:
-        ctx.reply(_("Sorry, this command is for field officers only"))
-        return False
-    if ctx.in_group:
-        group = ctx.session.scalar(select(LineGroup).where(LineGroup.group_id == ctx.chat_id))
-        if group is None or not group.active or group.kind != GROUP_TEAM:
-            ctx.reply(
-                _("Officer commands work only in a 1:1 chat with me or in a working-team group")
-            )
-            return False
-    return True
-
-
-def scope(ctx: ChatContext) -> list[str]:
-    """The area paths the officer acts in."""
-    return scope_of(ctx.staff, ctx.runtime.settings.province)
 
 
 # ---------------------------------------------------------------------------- the debtor
@@ -139,6 +74,16 @@ def not_found(who: str, lookup: Lookup) -> str:
             village=lookup.suggestion.area.name,
         )
     return _('No debtor "%(who)s" in your areas.', who=who)
+
+
+def debtor_label(borrower: Borrower) -> str:
+    """A debtor as officers read them: title and name, and the village."""
+    return f"{borrower.display_name} ({borrower.area.path})"
+
+
+def reachable(borrower: Borrower) -> bool:
+    """True when the debtor can be told on LINE (linked, and has not blocked the bot)."""
+    return bool(borrower.line_user_id and borrower.line_reachable)
 
 
 def candidate_label(borrower: Borrower, numbers: list[str]) -> str:
@@ -206,19 +151,13 @@ def _accepts_pick(ctx: ChatContext, data: dict) -> bool:
 def _on_pick(ctx: ChatContext, data: dict) -> str:
     borrower = ctx.session.get(Borrower, _picked(ctx, data))
     # Still inside the officer's areas (they may have changed since the question).
-    if borrower is None or not in_scope(borrower, scope(ctx)):
+    if borrower is None or not in_scope(borrower.area.path, scope(ctx)):
         ctx.reply(_("Sorry, that debtor is no longer in your areas"))
         return END
     # Cleared first: the completer may start a new step (a yes/no).
     clear_pending(ctx.session, ctx.user_id)
     COMPLETERS[data["command"]](ctx, borrower, None, data["payload"], data["origin"], False)
     return None
-
-
-def in_scope(borrower: Borrower, paths: list[str]) -> bool:
-    """True when the debtor lives inside one of `paths`."""
-    path = borrower.area.path
-    return any(path == p or path.startswith(p + "/") for p in paths)
 
 
 def _accepts_yes_no(ctx: ChatContext, _data: dict) -> bool:
