@@ -3,7 +3,9 @@
 The debtor is found with models.debtor_lookup.find_debtor within the officer's areas
 (handlers/officer_access.py says who may ask and which areas). Several candidates: a quick
 reply, and the command completes on the pick, through the `officer` conversation, which also
-asks yes/no before a payment that looks wrong is stored. Each command module puts its
+asks yes/no before a payment that looks wrong is stored. In a working-team group the pick and
+the yes/no are postback buttons (`group_step`), remembered per (group, officer) and answered
+only by the officer who asked. Each command module puts its
 completer in COMPLETERS. The event of the command is the `origin` of what it stores (unique),
 so a pick or a yes sent twice stores it once.
 """
