@@ -67,6 +67,9 @@ MESSAGES = {
     "area_required": N_("Give at least one area"),
     "hardship_reason_missing": N_("Say why the debtor needs relief"),
     "hardship_reason_too_long": N_("The reason is too long (at most %(limit)d characters)"),
+    "hardship_not_found": N_("No open hardship request %(id)s in your areas"),
+    "hardship_decided": N_("Hardship request %(id)s has already been decided"),
+    "hardship_note_too_long": N_("The note is too long (at most %(limit)d characters)"),
     "visit_task_not_found": N_("No visit task with id %(id)d"),
     "visit_task_closed": N_("Visit task %(id)d is already done"),
     "database_folder_unusable": N_(

@@ -13,9 +13,9 @@ from bot.i18n import _
 from bot.line import messages as line_messages
 from bot.payment_question import payment_question
 from handlers.context import ChatContext
-from handlers.officer_common import (
+from handlers.officer_access import OfficerCommand
+from handlers.officer_debtor import (
     COMPLETERS,
-    OfficerCommand,
     active_contracts,
     ask_confirm,
     money,
