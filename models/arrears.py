@@ -348,6 +348,35 @@ def fund_totals(
     )
 
 
+def home_area_totals(
+    session: Session,
+    as_of: date,
+    *,
+    scope: list[str] | None = None,
+    area_ids: list[int] | None = None,
+    path: str = AUTO,
+) -> dict[int, dict[str, Any]]:
+    """ArrearsTotals fields per home area (the borrowers' own area, any level) on `as_of`.
+
+    What models.arrears_snapshot keeps: one area's figures change only when its own
+    contracts do. `area_ids`: only these home areas (within `scope`). Areas with no contract
+    in force are absent.
+    """
+    filters = _contract_filters(scope, None, None, None)
+    if filters is None or (area_ids is not None and not area_ids):
+        return {}
+    if area_ids is not None:
+        filters.append(Borrower.area_id.in_(area_ids))
+    figures = _classified(filters, _resolve(session, as_of, path, narrow=False))
+    query = (
+        _grouped(figures, Borrower.area_id)
+        .join(Contract, Contract.id == figures.c.contract_id)
+        .join(Borrower, Borrower.id == Contract.borrower_id)
+    )
+    rows = _run(session.connection(), query, _date_params(as_of), wide=True)
+    return _fold(rows)
+
+
 def _run(connection, query, params: dict, *, wide: bool) -> list:
     """The rows of `query`: a Core execution, as the ORM's row processing would cost more.
 

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from models.area import SEPARATOR, Area, within
-from models.arrears import AGING_BUCKETS, DEBTOR_CLASSES, area_arrears, contract_arrears
+from models.arrears import AGING_BUCKETS, DEBTOR_CLASSES, ArrearsTotals, contract_arrears
+from models.arrears_snapshot import area_totals, overdue_by_date
 from models.base import from_satang
 from models.borrower import Borrower
 from models.contract import Contract, Installment, contract_number_key
@@ -97,6 +98,8 @@ class Overview:
     debtor_classes: dict[str, int] = field(default_factory=lambda: dict.fromkeys(DEBTOR_CLASSES, 0))
     aging_buckets: dict[str, int] = field(default_factory=lambda: dict.fromkeys(AGING_BUCKETS, 0))
     areas: list[AreaRow] = field(default_factory=list)
+    # (date, overdue amount) from the baseline week by week to today: the trend chart.
+    trend: list[tuple[date, Decimal]] = field(default_factory=list)
 
     @property
     def target(self) -> Decimal:
@@ -127,69 +130,106 @@ def target_of(baseline: Decimal) -> Decimal:
 
 
 def overview(session: Session, scope: list[str], today: date, area: str | None = None) -> Overview:
-    """Figures for `scope` (narrowed to `area` when given), one row per area one level down.
+    """Figures for `scope` (narrowed to `area` when given), one row per area one level down,
+    and the overdue amount week by week since the baseline.
 
-    The scope's totals are the sums of its rows, so each date needs one arrears query.
+    Read from the kept per-area snapshots (models.arrears_snapshot), computing the missing
+    ones in the session's transaction: commit it to keep them.
     """
     scope = narrow(scope, area)
     result = Overview(today=today, baseline_date=fiscal_year_start(today))
     if not scope:
         return result
     level = _child_level(session, area)
-    now_rows = area_arrears(session, today, level=level, scope=scope)
-    base_rows = {
-        r.area_id: r for r in area_arrears(session, result.baseline_date, level=level, scope=scope)
-    }
-    names = dict(
-        session.execute(
-            select(Area.id, Area.name).where(
-                Area.id.in_({r.area_id for r in now_rows} | set(base_rows))
-            )
-        ).all()
-    )
-    seen = set()
-    for row in now_rows:
-        seen.add(row.area_id)
-        base = base_rows.get(row.area_id)
-        result.areas.append(
-            AreaRow(
-                area_id=row.area_id,
-                path=row.area,
-                name=names.get(row.area_id, row.area),
-                contracts=row.contracts,
-                outstanding=row.outstanding_principal,
-                overdue_now=row.overdue_amount,
-                overdue_baseline=base.overdue_amount if base else Decimal("0.00"),
-                overdue_contracts=row.overdue_contracts,
+    weeks = trend_dates(result.baseline_date, today)
+    totals = area_totals(session, scope, [today, result.baseline_date])
+    result.trend = sorted(overdue_by_date(session, scope, weeks).items())
+    homes = {
+        row.id: row
+        for row in session.execute(
+            select(Area.id, Area.level, Area.district_id, Area.subdistrict_id).where(
+                Area.id.in_(set(totals[today]) | set(totals[result.baseline_date]))
             )
         )
-        result.contracts += row.contracts
-        result.outstanding += row.outstanding_principal
-        result.overdue_now += row.overdue_amount
-        result.overdue_contracts += row.overdue_contracts
-        for key, count in row.debtor_classes.items():
-            result.debtor_classes[key] += count
-        for key, count in row.aging_buckets.items():
-            result.aging_buckets[key] += count
-    for area_id, base in base_rows.items():
-        if area_id not in seen:  # every contract of the area ended before today: none now
-            result.areas.append(
-                AreaRow(
-                    area_id,
-                    base.area,
-                    names.get(area_id, base.area),
-                    0,
-                    Decimal("0.00"),
-                    Decimal("0.00"),
-                    base.overdue_amount,
-                    0,
-                )  # fmt: skip
+    }
+    now = _by_group(totals[today], homes, level)
+    base = _by_group(totals[result.baseline_date], homes, level)
+    groups = dict(
+        (row.id, row)
+        for row in session.execute(
+            select(Area.id, Area.path, Area.name).where(Area.id.in_(set(now) | set(base)))
+        )
+    )
+    for group_id, area_row in groups.items():
+        row = now.get(group_id)
+        result.areas.append(
+            AreaRow(
+                area_id=group_id,
+                path=area_row.path,
+                name=area_row.name,
+                contracts=row["contracts"] if row else 0,
+                outstanding=row["outstanding"] if row else Decimal("0.00"),
+                overdue_now=row["overdue"] if row else Decimal("0.00"),
+                overdue_baseline=base[group_id]["overdue"] if group_id in base else Decimal("0.00"),
+                overdue_contracts=row["overdue_contracts"] if row else 0,
             )
+        )
+        if row:
+            result.contracts += row["contracts"]
+            result.outstanding += row["outstanding"]
+            result.overdue_now += row["overdue"]
+            result.overdue_contracts += row["overdue_contracts"]
+            for key, count in row["classes"].items():
+                result.debtor_classes[key] += count
+            for key, count in row["buckets"].items():
+                result.aging_buckets[key] += count
     result.overdue_baseline = sum((r.overdue_baseline for r in result.areas), Decimal("0.00"))
     result.areas.sort(key=lambda r: r.path)
     start, end = month_bounds(today.year, today.month)
     result.collected_this_month = collected(session, scope, start, min(end, today))
     return result
+
+
+def trend_dates(baseline: date, today: date) -> list[date]:
+    """The baseline, every 7th day after it up to today, and today."""
+    dates = [
+        baseline + timedelta(days=7 * week) for week in range((today - baseline).days // 7 + 1)
+    ]
+    return sorted({*dates, today})
+
+
+def _by_group(totals: dict[int, ArrearsTotals], homes: dict, level: AreaLevel) -> dict[int, dict]:
+    """Home areas' totals summed into their areas of `level` (as models.arrears groups them)."""
+    groups: dict[int, dict] = {}
+    for home_id, figures in totals.items():
+        home = homes[home_id]
+        if home.level == level:
+            group_id = home_id
+        else:
+            group_id = {AreaLevel.DISTRICT: home.district_id,
+                        AreaLevel.SUBDISTRICT: home.subdistrict_id}.get(level)  # fmt: skip
+        if group_id is None:
+            continue
+        group = groups.setdefault(
+            group_id,
+            {
+                "contracts": 0,
+                "outstanding": Decimal("0.00"),
+                "overdue": Decimal("0.00"),
+                "overdue_contracts": 0,
+                "classes": dict.fromkeys(DEBTOR_CLASSES, 0),
+                "buckets": dict.fromkeys(AGING_BUCKETS, 0),
+            },
+        )
+        group["contracts"] += figures.contracts
+        group["outstanding"] += figures.outstanding_principal
+        group["overdue"] += figures.overdue_amount
+        group["overdue_contracts"] += figures.overdue_contracts
+        for key, count in figures.debtor_classes.items():
+            group["classes"][key] += count
+        for key, count in figures.aging_buckets.items():
+            group["buckets"][key] += count
+    return groups
 
 
 def _child_level(session: Session, area: str | None) -> AreaLevel:

@@ -85,6 +85,7 @@ def overview():
     if area is not None and not (inside(area, scope()) or any(inside(s, [area]) for s in scope())):
         abort(404)
     figures = overview_figures(session, scope(), today(), area=area)
+    session.commit()  # keeps the arrears snapshots the overview computed for the next request
     trail = _trail(area)
     return render_page(
         "dashboard/overview.html",
