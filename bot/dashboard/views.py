@@ -13,6 +13,7 @@ from bot.config import office_zone
 from bot.dashboard.auth import runtime
 from bot.dashboard.blueprint import bp, render_page
 from bot.dashboard.labels import bucket_label, class_label, fund_label, status_label
+from bot.dashboard.trend_chart import trend_svg
 from bot.i18n import format_date
 from models.area import Area
 from models.arrears import AGING_BUCKETS, DEBTOR_CLASSES, contract_arrears
@@ -95,6 +96,7 @@ def overview():
         classes=DEBTOR_CLASSES,
         buckets=AGING_BUCKETS,
         drill=area is None or area.count("/") < 2,
+        trend=trend_svg(figures.trend, figures.overdue_baseline, figures.target),
         **LABELS,
     )
 
