@@ -81,7 +81,8 @@ def trend_svg(points: list[tuple[date, Decimal]], baseline: Decimal, target: Dec
             f'<line class="{css}" x1="{left}" x2="{left + 24}" y1="14" y2="14"/>'
             f'<text class="legend" x="{left + 30}" y="18">{escape(label)}</text>'
         )
-    parts.append(f'<text class="axis" x="12" y="{TOP - 8}">{escape(_("Baht"))}</text></svg>')
+    unit = _("Baht")
+    parts.append(f'<text class="axis" x="12" y="{TOP - 8}">{escape(unit)}</text></svg>')
     return Markup("".join(parts))  # noqa: S704 - every text above went through escape()
 
 
