@@ -16,15 +16,14 @@ from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from models.area import SEPARATOR, Area, within
-from models.arrears import AGING_BUCKETS, DEBTOR_CLASSES, ArrearsTotals, contract_arrears
-from models.arrears_snapshot import area_totals, overdue_by_date
+from models.arrears import AGING_BUCKETS, DEBTOR_CLASSES, contract_arrears
+from models.arrears_snapshot import AreaSnapshot, area_totals, overdue_by_date
 from models.base import from_satang
 from models.borrower import Borrower
 from models.contract import Contract, Installment, contract_number_key
 from models.fund import Fund
-from models.payment import Payment
 from models.thai_text import name_key, thai_digits_to_arabic
-from models.types import AreaLevel, FundKind, PaymentState
+from models.types import AreaLevel, FundKind
 
 FISCAL_YEAR_START_MONTH = 10
 TARGET_SHARE = Decimal("0.9")  # KPI 4: overdue debt 10% below the 1 October baseline
@@ -141,9 +140,10 @@ def overview(session: Session, scope: list[str], today: date, area: str | None =
     if not scope:
         return result
     level = _child_level(session, area)
-    weeks = trend_dates(result.baseline_date, today)
-    totals = area_totals(session, scope, [today, result.baseline_date])
-    result.trend = sorted(overdue_by_date(session, scope, weeks).items())
+    result.trend = sorted(
+        overdue_by_date(session, scope, trend_dates(result.baseline_date, today)).items()
+    )
+    totals = area_totals(session, scope, [today, result.baseline_date], ensured=True)
     homes = {
         row.id: row
         for row in session.execute(
@@ -185,8 +185,9 @@ def overview(session: Session, scope: list[str], today: date, area: str | None =
                 result.aging_buckets[key] += count
     result.overdue_baseline = sum((r.overdue_baseline for r in result.areas), Decimal("0.00"))
     result.areas.sort(key=lambda r: r.path)
-    start, end = month_bounds(today.year, today.month)
-    result.collected_this_month = collected(session, scope, start, min(end, today))
+    result.collected_this_month = sum(
+        (t.collected for t in totals[today].values()), Decimal("0.00")
+    )
     return result
 
 
@@ -198,10 +199,12 @@ def trend_dates(baseline: date, today: date) -> list[date]:
     return sorted({*dates, today})
 
 
-def _by_group(totals: dict[int, ArrearsTotals], homes: dict, level: AreaLevel) -> dict[int, dict]:
+def _by_group(totals: dict[int, AreaSnapshot], homes: dict, level: AreaLevel) -> dict[int, dict]:
     """Home areas' totals summed into their areas of `level` (as models.arrears groups them)."""
     groups: dict[int, dict] = {}
     for home_id, figures in totals.items():
+        if not figures.contracts:
+            continue  # only money collected
         home = homes[home_id]
         if home.level == level:
             group_id = home_id
@@ -241,26 +244,6 @@ def _child_level(session: Session, area: str | None) -> AreaLevel:
         AreaLevel.PROVINCE: AreaLevel.DISTRICT,
         AreaLevel.DISTRICT: AreaLevel.SUBDISTRICT,
     }.get(level, AreaLevel.VILLAGE)
-
-
-def collected(session: Session, scope: list[str], start: date, end: date) -> Decimal:
-    """Money received from debtors in `scope` dated `start` to `end` (reversals subtracted).
-
-    A reversal is a confirmed negative payment dated like the original, which is marked
-    reversed: counting both leaves nothing, as if the money never came.
-    """
-    total = session.scalar(
-        select(func.sum(_raw(Payment.amount)))
-        .join(Contract, Contract.id == Payment.contract_id)
-        .join(Borrower, Borrower.id == Contract.borrower_id)
-        .join(Area, Area.id == Borrower.area_id)
-        .where(
-            within(Area.path, scope),
-            Payment.state.in_([PaymentState.CONFIRMED, PaymentState.REVERSED]),
-            Payment.paid_on.between(start, end),
-        )
-    )
-    return from_satang(total)
 
 
 def areas_below(session: Session, scope: list[str], parent: str | None) -> list[Area]:

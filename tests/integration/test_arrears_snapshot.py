@@ -16,20 +16,33 @@ from sqlalchemy import func, select
 from models.arrears import AS_OF_PATH, home_area_totals
 from models.arrears_snapshot import ArrearsSnapshot, area_totals, overdue_by_date
 from models.borrower import Borrower
-from models.ledger import record_payment, reverse_payment
+from models.ledger import confirm_payment, record_payment, reverse_payment
+from models.payment import Payment
 from models.register_import import import_register
 from models.relief_rules import add_moratorium, restructure
-from models.types import PaymentChannel
+from models.types import PaymentChannel, PaymentState
 from tests.factories import TEST_ACTOR, make_borrower, make_contract, make_village
 from tests.integration.test_import import thai_row, write_csv
 
 SCOPE = ["สระบุรี"]
 DATES = [date(2025, 10, 1), date(2025, 12, 16), date(2026, 2, 1), date(2026, 3, 15)]
+CASH = PaymentChannel.CASH_OFFICER
 
 
 def _full(session, as_of: date) -> dict:
     totals = home_area_totals(session, as_of, scope=SCOPE, path=AS_OF_PATH)
     return {area_id: t for area_id, t in totals.items() if t["contracts"]}
+
+
+def _collected(session, as_of: date) -> Decimal:
+    """Money received in as_of's month up to as_of, summed straight from the payments."""
+    total = session.scalar(
+        select(func.sum(Payment.amount)).where(
+            Payment.state.in_([PaymentState.CONFIRMED, PaymentState.REVERSED]),
+            Payment.paid_on.between(as_of.replace(day=1), as_of),
+        )
+    )
+    return total or Decimal("0.00")
 
 
 def _kept(session, as_of: date) -> dict:
@@ -52,6 +65,8 @@ def _check(session) -> None:
     for as_of in DATES:
         full = _full(session, as_of)
         assert _kept(session, as_of) == full, as_of
+        kept = area_totals(session, SCOPE, [as_of])[as_of].values()
+        assert sum((t.collected for t in kept), Decimal(0)) == _collected(session, as_of)
         assert trend[as_of] == sum((t["overdue_amount"] for t in full.values()), Decimal(0))
     session.commit()
 
@@ -99,6 +114,24 @@ def test_payments_back_dated_payments_and_reversals_keep_the_snapshots_true(sess
     session.commit()
     _check(session)
     reverse_payment(session, TEST_ACTOR, today, "bounced")
+    session.commit()
+    _check(session)
+
+
+def test_a_slip_confirmed_later_and_money_beyond_the_debt_keep_the_snapshots_true(session, loans):
+    slip = record_payment(
+        session, TEST_ACTOR, loans["a"], Decimal("1500"), date(2026, 3, 2),
+        PaymentChannel.BANK_TRANSFER, state=PaymentState.PENDING,
+    )  # fmt: skip
+    session.commit()
+    _check(session)
+    confirm_payment(session, TEST_ACTOR, slip)
+    session.commit()
+    _check(session)
+    beyond = record_payment(
+        session, TEST_ACTOR, loans["b"], Decimal("20000"), date(2026, 3, 3), CASH
+    )
+    assert beyond.unallocated > 0
     session.commit()
     _check(session)
 
