@@ -103,17 +103,15 @@ class AreaSnapshot(ArrearsTotals):
 
 
 def area_totals(
-    session: Session, scope: list[str], dates: Iterable[date], *, ensured: bool = False
+    session: Session, scope: list[str], dates: Iterable[date]
 ) -> dict[date, dict[int, AreaSnapshot]]:
     """Per date, the totals of each home area inside `scope` that has contracts or payments.
 
     Missing or stale snapshots are computed (one engine query per date, for just those areas)
-    and stored in the session's transaction: commit it to keep them. `ensured`: the caller
-    has just called `ensure` for these dates.
+    and stored in the session's transaction: commit it to keep them.
     """
     dates = sorted(set(dates))
-    if not ensured:
-        ensure(session, scope, dates)
+    ensure(session, scope, dates)
     found: dict[date, dict[int, AreaSnapshot]] = {d: {} for d in dates}
     classes = [_snap.c[name] for name in CLASS_COLUMNS.values()]
     buckets = [_snap.c[name] for name in BUCKET_COLUMNS.values()]
@@ -150,17 +148,21 @@ def area_totals(
 
 
 def overdue_by_date(
-    session: Session, scope: list[str], dates: Iterable[date]
+    session: Session, scope: list[str], dates: Iterable[date], *, limit: int | None = None
 ) -> dict[date, Decimal]:
-    """The overdue amount of all contracts inside `scope` on each date (stored as above)."""
+    """The overdue amount of all contracts inside `scope` on each date (stored as above).
+
+    `limit`: compute at most this many stale dates (the latest first); the dates still
+    stale after that are left out of the answer.
+    """
     dates = sorted(set(dates))
-    ensure(session, scope, dates)
+    complete = ensure(session, scope, dates, limit=limit)
     query = (
-        _valid(scope, dates)
+        _valid(scope, complete)
         .add_columns(_snap.c.as_of, func.sum(_snap.c.overdue))
         .group_by(_snap.c.as_of)
     )
-    totals = dict.fromkeys(dates, Decimal("0.00"))
+    totals = dict.fromkeys(complete, Decimal("0.00"))
     totals.update({d: amount for d, amount in session.connection().execute(query)})
     return totals
 
@@ -180,8 +182,12 @@ def _valid(scope: list[str], dates: list[date]):
     )
 
 
-def ensure(session: Session, scope: list[str], dates: list[date]) -> None:
-    """Compute and store the snapshots of `dates` that are missing or stale inside `scope`."""
+def ensure(
+    session: Session, scope: list[str], dates: list[date], *, limit: int | None = None
+) -> list[date]:
+    """Compute and store the snapshots of `dates` that are missing or stale inside `scope`:
+    all of them, or the latest `limit` dates that need it. Returns the dates now complete.
+    """
     connection = session.connection()
     # Read before computing: a change committed meanwhile leaves what is stored stale.
     versions = dict(
@@ -196,9 +202,9 @@ def ensure(session: Session, scope: list[str], dates: list[date]) -> None:
             _valid(scope, dates).add_columns(_snap.c.as_of, func.count()).group_by(_snap.c.as_of)
         ).all()
     )
-    for as_of in dates:
-        if counts.get(as_of, 0) >= len(versions):
-            continue
+    complete = [d for d in dates if counts.get(d, 0) >= len(versions)]
+    stale = sorted(set(dates) - set(complete), reverse=True)
+    for as_of in stale[:limit]:
         fresh = set(connection.scalars(_valid(scope, [as_of]).add_columns(_snap.c.area_id)).all())
         missing = [area_id for area_id in versions if area_id not in fresh]
         whole = len(missing) == len(versions)
@@ -207,6 +213,8 @@ def ensure(session: Session, scope: list[str], dates: list[date]) -> None:
         paid = _collected(connection, scope, chosen, as_of)
         rows = {a: (versions[a], totals.get(a, {}), paid.get(a, 0)) for a in missing}
         _store(connection, as_of, rows)
+        complete.append(as_of)
+    return sorted(complete)
 
 
 def _collected(connection, scope: list[str], area_ids: list[int] | None, as_of: date) -> dict:

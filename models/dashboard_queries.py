@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from models.area import SEPARATOR, Area, within
 from models.arrears import AGING_BUCKETS, DEBTOR_CLASSES, contract_arrears
-from models.arrears_snapshot import AreaSnapshot, area_totals, overdue_by_date
+from models.arrears_snapshot import AreaSnapshot, area_totals, ensure, overdue_by_date
 from models.base import from_satang
 from models.borrower import Borrower
 from models.contract import Contract, Installment, contract_number_key
@@ -28,6 +28,10 @@ from models.types import AreaLevel, FundKind
 FISCAL_YEAR_START_MONTH = 10
 TARGET_SHARE = Decimal("0.9")  # KPI 4: overdue debt 10% below the 1 October baseline
 PAY_STATUSES = ("paid", "partial", "unpaid")
+# Past weeks of the trend not yet kept are computed a few per request (each is a full arrears
+# pass over the scope), so that a page after an import still answers; the scheduler's
+# snapshot job computes the rest.
+WEEKS_PER_REQUEST = 2
 
 
 def fiscal_year_start(day: date) -> date:
@@ -99,6 +103,7 @@ class Overview:
     areas: list[AreaRow] = field(default_factory=list)
     # (date, overdue amount) from the baseline week by week to today: the trend chart.
     trend: list[tuple[date, Decimal]] = field(default_factory=list)
+    trend_complete: bool = True  # False: some weeks are left for later (WEEKS_PER_REQUEST)
 
     @property
     def target(self) -> Decimal:
@@ -128,7 +133,12 @@ def target_of(baseline: Decimal) -> Decimal:
     return (baseline * TARGET_SHARE).quantize(Decimal("0.01"))
 
 
-def overview(session: Session, scope: list[str], today: date, area: str | None = None) -> Overview:
+def overview(
+    session: Session,
+    scope: list[str],
+    today: date,
+    area: str | None = None,
+) -> Overview:
     """Figures for `scope` (narrowed to `area` when given), one row per area one level down,
     and the overdue amount week by week since the baseline.
 
@@ -140,10 +150,11 @@ def overview(session: Session, scope: list[str], today: date, area: str | None =
     if not scope:
         return result
     level = _child_level(session, area)
-    result.trend = sorted(
-        overdue_by_date(session, scope, trend_dates(result.baseline_date, today)).items()
-    )
-    totals = area_totals(session, scope, [today, result.baseline_date], ensured=True)
+    totals = area_totals(session, scope, [today, result.baseline_date])
+    weeks = trend_dates(result.baseline_date, today)
+    points = overdue_by_date(session, scope, weeks, limit=WEEKS_PER_REQUEST)
+    result.trend = sorted(points.items())
+    result.trend_complete = len(points) == len(weeks)
     homes = {
         row.id: row
         for row in session.execute(
@@ -189,6 +200,15 @@ def overview(session: Session, scope: list[str], today: date, area: str | None =
         (t.collected for t in totals[today].values()), Decimal("0.00")
     )
     return result
+
+
+def keep_overview_ready(session: Session, scope: list[str], today: date) -> int:
+    """Compute every snapshot the overview of `scope` needs today (the scheduler's job);
+    returns how many dates needed it. Commit the session to keep them."""
+    weeks = trend_dates(fiscal_year_start(today), today)
+    before = len(ensure(session, scope, weeks, limit=0))
+    ensure(session, scope, weeks)
+    return len(weeks) - before
 
 
 def trend_dates(baseline: date, today: date) -> list[date]:

@@ -205,3 +205,23 @@ def test_an_import_keeps_the_snapshots_true(db, session, loans, tmp_path):
     assert result.created == 1
     session.expire_all()
     _check(session)
+
+
+def test_the_overview_computes_a_few_weeks_per_request_and_the_job_the_rest(session, loans):
+    from models import dashboard_queries
+    from models.dashboard_queries import keep_overview_ready, overview
+
+    session.execute(ArrearsSnapshot.__table__.delete())
+    session.commit()
+    today = date(2026, 3, 15)
+    first = overview(session, SCOPE, today)
+    assert not first.trend_complete
+    assert len(first.trend) == 2 + dashboard_queries.WEEKS_PER_REQUEST  # + baseline, today
+    session.commit()
+
+    assert keep_overview_ready(session, SCOPE, today) == 25 - len(first.trend)
+    session.commit()
+    assert keep_overview_ready(session, SCOPE, today) == 0
+    full = overview(session, SCOPE, today)
+    assert full.trend_complete and len(full.trend) == 25
+    assert full.trend[0] == (date(2025, 10, 1), Decimal("8000.00"))

@@ -72,8 +72,16 @@ def test_the_admin_sees_the_province_and_how_far_from_the_target(admin):
     assert "แก่งคอย" in page and "หนองแค" in page
 
 
-def test_the_overview_draws_the_weekly_trend_against_baseline_and_target(admin):
+def test_the_overview_draws_the_weekly_trend_against_baseline_and_target(admin, session):
+    from models.dashboard_queries import keep_overview_ready
+
+    first = admin.get("/staff/").text  # today, the baseline and two more weeks
+    assert first.count("<circle") == 4
+    assert "ยังคำนวณอยู่ค่ะ" in first
+    keep_overview_ready(session, ["สระบุรี"], NOON_15_MARCH_2026.date())  # the scheduler's job
+    session.commit()
     page = admin.get("/staff/").text
+    assert "ยังคำนวณอยู่ค่ะ" not in page
     chart = page[page.index('<svg class="trend"') : page.index("</svg>")]
     # 1 October 2025 and every 7th day to 11 March, then today: 25 points, dated in BE.
     assert chart.count("<circle") == 25
