@@ -510,6 +510,12 @@ def _resolve(session: Session, as_of: date, path: str, *, narrow: bool) -> str:
     return CURRENT if later <= MAX_LATER_ALLOCATIONS else AS_OF_PATH
 
 
+# An installment with anything left to pay (today): ix_installment_open holds just these.
+_inst = Installment.__table__
+OPEN_INSTALLMENT = or_(
+    _inst.c.principal_paid != _inst.c.principal_due, _inst.c.interest_paid != _inst.c.interest_due
+)
+
 # Packs (due day, remaining satang) into one integer whose MIN is the earliest installment,
 # with what remains on it in the low digits: found in the same pass as everything else.
 # Remaining amounts are far below 10^11 satang (a billion baht).
@@ -616,7 +622,12 @@ def _per_contract(filters: list, path: str, narrow: bool):
         return query.cte("per_contract")
     # An installment settled as of D adds nothing to any figure, only its contract's presence:
     # most of a province's installments are history, so only the open ones are summed.
-    open_figures = query.where(or_(remaining != 0, principal_left != 0)).cte("open_figures")
+    open_rows = or_(remaining != 0, principal_left != 0)
+    if path == _SETTLED:
+        # The same test on the stored columns, as the partial index ix_installment_open
+        # states it: the planners then read only the open installments through it.
+        open_rows = OPEN_INSTALLMENT
+    open_figures = query.where(open_rows).cte("open_figures")
     contract = Contract.__table__
     in_force_contracts = select(contract.c.id.label("contract_id")).where(
         exists().where(inst.c.contract_id == contract.c.id, in_force)

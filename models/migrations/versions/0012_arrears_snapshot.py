@@ -1,4 +1,5 @@
-"""arrears_snapshot and arrears_area_version: arrears totals per home area and date, kept
+"""arrears_snapshot and arrears_area_version: arrears totals per home area and date, kept;
+ix_installment_open: the installments with something left to pay, for today's arrears
 
 Revision ID: 0012
 Revises: 0011
@@ -14,7 +15,18 @@ branch_labels = None
 depends_on = None
 
 
+OPEN = "principal_paid <> principal_due OR interest_paid <> interest_due"
+
+
 def upgrade() -> None:
+    op.create_index(
+        "ix_installment_open",
+        "installment",
+        ["contract_id"],
+        unique=False,
+        sqlite_where=sa.text(OPEN),
+        postgresql_where=sa.text(OPEN),
+    )
     op.create_table(
         "arrears_snapshot",
         sa.Column("area_id", sa.Integer(), nullable=False),
@@ -58,3 +70,4 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("arrears_area_version")
     op.drop_table("arrears_snapshot")
+    op.drop_index("ix_installment_open", table_name="installment")
