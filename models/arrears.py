@@ -50,6 +50,7 @@ differs between SQLite and PostgreSQL is a date's day number (_EpochDay).
 from __future__ import annotations
 
 import gc
+from collections.abc import Collection
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -217,14 +218,18 @@ def contract_arrears(
     scope: list[str] | None,
     contract_no: str | None = None,
     borrower_id: int | None = None,
+    borrower_ids: Collection[int] | None = None,
     fund_kind: FundKind | str | None = None,
     path: str = AUTO,
 ) -> list[ContractArrears]:
     """Each contract's arrears on `as_of`, within `scope` (area paths; None: everywhere).
 
+    `borrower_ids`: the contracts of these borrowers only (one page of a list), in one query.
     `path` is for tests and benchmarks: AUTO (the default) picks one as `choose_path` says.
     """
-    narrow = contract_no is not None or borrower_id is not None
+    if borrower_ids is not None and not borrower_ids:
+        return []
+    narrow = contract_no is not None or borrower_id is not None or borrower_ids is not None
     if borrower_id is not None and scope is None and contract_no is None and fund_kind is None:
         path = _resolve(session, as_of, path, narrow=True)
         query, params = _one_borrower_query(path), {"borrower_id": borrower_id}
@@ -232,6 +237,8 @@ def contract_arrears(
         filters = _contract_filters(scope, contract_no, borrower_id, fund_kind)
         if filters is None:
             return []
+        if borrower_ids is not None:
+            filters.append(Contract.borrower_id.in_(sorted(borrower_ids)))
         path = _resolve(session, as_of, path, narrow=narrow)
         query, params = _contract_query(filters, path, named=narrow), {}
     params.update(_date_params(as_of))

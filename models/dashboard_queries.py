@@ -471,11 +471,8 @@ def _search(text: str):
 
 def classes_of(session: Session, borrower_ids: set[int], today: date) -> dict[int, str]:
     """Each contract's debtor class today, for the borrowers of one page of rows."""
-    classes = {}
-    for borrower_id in borrower_ids:
-        for row in contract_arrears(session, today, scope=None, borrower_id=borrower_id):
-            classes[row.contract_id] = row.debtor_class
-    return classes
+    rows = contract_arrears(session, today, scope=None, borrower_ids=borrower_ids)
+    return {row.contract_id: row.debtor_class for row in rows}
 
 
 # --- one debtor -----------------------------------------------------------------------------

@@ -225,3 +225,18 @@ def test_the_overview_computes_a_few_weeks_per_request_and_the_job_the_rest(sess
     full = overview(session, SCOPE, today)
     assert full.trend_complete and len(full.trend) == 25
     assert full.trend[0] == (date(2025, 10, 1), Decimal("8000.00"))
+
+
+def test_a_page_of_borrowers_in_one_query_equals_each_borrower_alone(session, loans):
+    from models.arrears import contract_arrears
+
+    ids = {c.borrower_id for c in loans.values()}
+    today = date(2026, 3, 15)
+    together = contract_arrears(session, today, scope=None, borrower_ids=ids)
+    alone = [
+        r for i in sorted(ids) for r in contract_arrears(session, today, scope=None, borrower_id=i)
+    ]
+    assert sorted(together, key=lambda r: r.contract_id) == sorted(
+        alone, key=lambda r: r.contract_id
+    )
+    assert contract_arrears(session, today, scope=None, borrower_ids=set()) == []
