@@ -128,7 +128,7 @@ def area_totals(
             _snap.c.collected,
             *classes,
             *buckets,
-        )  # fmt: skip
+        )
         .where(or_(_snap.c.contracts > 0, _snap.c.collected != 0))
     )
     split = 8 + len(classes)
