@@ -1,6 +1,7 @@
 """fundbot's data model: every table, importable from one place."""
 
 from models.area import Area
+from models.arrears_snapshot import ArrearsAreaVersion, ArrearsSnapshot
 from models.audit import Actor, AuditEntry, audit
 from models.base import Base, Database
 from models.borrower import Borrower
@@ -25,6 +26,8 @@ __all__ = [
     "Actor",
     "Allocation",
     "Area",
+    "ArrearsAreaVersion",
+    "ArrearsSnapshot",
     "AuditEntry",
     "Base",
     "Borrower",

@@ -50,6 +50,7 @@ differs between SQLite and PostgreSQL is a date's day number (_EpochDay).
 from __future__ import annotations
 
 import gc
+from collections.abc import Collection
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -217,14 +218,18 @@ def contract_arrears(
     scope: list[str] | None,
     contract_no: str | None = None,
     borrower_id: int | None = None,
+    borrower_ids: Collection[int] | None = None,
     fund_kind: FundKind | str | None = None,
     path: str = AUTO,
 ) -> list[ContractArrears]:
     """Each contract's arrears on `as_of`, within `scope` (area paths; None: everywhere).
 
+    `borrower_ids`: the contracts of these borrowers only (one page of a list), in one query.
     `path` is for tests and benchmarks: AUTO (the default) picks one as `choose_path` says.
     """
-    narrow = contract_no is not None or borrower_id is not None
+    if borrower_ids is not None and not borrower_ids:
+        return []
+    narrow = contract_no is not None or borrower_id is not None or borrower_ids is not None
     if borrower_id is not None and scope is None and contract_no is None and fund_kind is None:
         path = _resolve(session, as_of, path, narrow=True)
         query, params = _one_borrower_query(path), {"borrower_id": borrower_id}
@@ -232,6 +237,8 @@ def contract_arrears(
         filters = _contract_filters(scope, contract_no, borrower_id, fund_kind)
         if filters is None:
             return []
+        if borrower_ids is not None:
+            filters.append(Contract.borrower_id.in_(sorted(borrower_ids)))
         path = _resolve(session, as_of, path, narrow=narrow)
         query, params = _contract_query(filters, path, named=narrow), {}
     params.update(_date_params(as_of))
@@ -346,6 +353,35 @@ def fund_totals(
         (FundTotals(group=kind, **totals) for kind, totals in folded.items()),
         key=lambda t: t.group,
     )
+
+
+def home_area_totals(
+    session: Session,
+    as_of: date,
+    *,
+    scope: list[str] | None = None,
+    area_ids: list[int] | None = None,
+    path: str = AUTO,
+) -> dict[int, dict[str, Any]]:
+    """ArrearsTotals fields per home area (the borrowers' own area, any level) on `as_of`.
+
+    What models.arrears_snapshot keeps: one area's figures change only when its own
+    contracts do. `area_ids`: only these home areas (within `scope`). Areas with no contract
+    in force are absent.
+    """
+    filters = _contract_filters(scope, None, None, None)
+    if filters is None or (area_ids is not None and not area_ids):
+        return {}
+    if area_ids is not None:
+        filters.append(Borrower.area_id.in_(area_ids))
+    figures = _classified(filters, _resolve(session, as_of, path, narrow=False))
+    query = (
+        _grouped(figures, Borrower.area_id)
+        .join(Contract, Contract.id == figures.c.contract_id)
+        .join(Borrower, Borrower.id == Contract.borrower_id)
+    )
+    rows = _run(session.connection(), query, _date_params(as_of), wide=True)
+    return _fold(rows)
 
 
 def _run(connection, query, params: dict, *, wide: bool) -> list:
@@ -481,6 +517,12 @@ def _resolve(session: Session, as_of: date, path: str, *, narrow: bool) -> str:
     return CURRENT if later <= MAX_LATER_ALLOCATIONS else AS_OF_PATH
 
 
+# An installment with anything left to pay (today): ix_installment_open holds just these.
+_inst = Installment.__table__
+OPEN_INSTALLMENT = or_(
+    _inst.c.principal_paid != _inst.c.principal_due, _inst.c.interest_paid != _inst.c.interest_due
+)
+
 # Packs (due day, remaining satang) into one integer whose MIN is the earliest installment,
 # with what remains on it in the low digits: found in the same pass as everything else.
 # Remaining amounts are far below 10^11 satang (a billion baht).
@@ -587,7 +629,12 @@ def _per_contract(filters: list, path: str, narrow: bool):
         return query.cte("per_contract")
     # An installment settled as of D adds nothing to any figure, only its contract's presence:
     # most of a province's installments are history, so only the open ones are summed.
-    open_figures = query.where(or_(remaining != 0, principal_left != 0)).cte("open_figures")
+    open_rows = or_(remaining != 0, principal_left != 0)
+    if path == _SETTLED:
+        # The same test on the stored columns, as the partial index ix_installment_open
+        # states it: the planners then read only the open installments through it.
+        open_rows = OPEN_INSTALLMENT
+    open_figures = query.where(open_rows).cte("open_figures")
     contract = Contract.__table__
     in_force_contracts = select(contract.c.id.label("contract_id")).where(
         exists().where(inst.c.contract_id == contract.c.id, in_force)

@@ -20,6 +20,7 @@ from sqlalchemy import Table, bindparam, select, text, update
 from sqlalchemy.orm import Session
 
 from models.area import Area
+from models.arrears_snapshot import forget_all
 from models.audit import Actor, AuditEntry, audit_row
 from models.base import Money, to_satang, utcnow
 from models.borrower import Borrower, shown_in_audit
@@ -706,6 +707,8 @@ class Book:
         self._insert(ReliefMeasure.__table__, self.reliefs, tick)
         self._update_adopted()
         self._insert(AuditEntry.__table__, self.audits, tick)
+        # Written around the ORM, so no flush tells which areas changed: all of them may have.
+        forget_all(self.session.connection())
 
     def _payment_row(self, payment: NewPayment) -> dict[str, Any]:
         return {

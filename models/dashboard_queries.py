@@ -9,25 +9,29 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from models.area import SEPARATOR, Area, within
-from models.arrears import AGING_BUCKETS, DEBTOR_CLASSES, area_arrears, contract_arrears
+from models.arrears import AGING_BUCKETS, DEBTOR_CLASSES, contract_arrears
+from models.arrears_snapshot import AreaSnapshot, area_totals, ensure, overdue_by_date
 from models.base import from_satang
 from models.borrower import Borrower
 from models.contract import Contract, Installment, contract_number_key
 from models.fund import Fund
-from models.payment import Payment
 from models.thai_text import name_key, thai_digits_to_arabic
-from models.types import AreaLevel, FundKind, PaymentState
+from models.types import AreaLevel, FundKind
 
 FISCAL_YEAR_START_MONTH = 10
 TARGET_SHARE = Decimal("0.9")  # KPI 4: overdue debt 10% below the 1 October baseline
 PAY_STATUSES = ("paid", "partial", "unpaid")
+# Past weeks of the trend not yet kept are computed a few per request (each is a full arrears
+# pass over the scope), so that a page after an import still answers; the scheduler's
+# snapshot job computes the rest.
+WEEKS_PER_REQUEST = 2
 
 
 def fiscal_year_start(day: date) -> date:
@@ -97,6 +101,9 @@ class Overview:
     debtor_classes: dict[str, int] = field(default_factory=lambda: dict.fromkeys(DEBTOR_CLASSES, 0))
     aging_buckets: dict[str, int] = field(default_factory=lambda: dict.fromkeys(AGING_BUCKETS, 0))
     areas: list[AreaRow] = field(default_factory=list)
+    # (date, overdue amount) from the baseline week by week to today: the trend chart.
+    trend: list[tuple[date, Decimal]] = field(default_factory=list)
+    trend_complete: bool = True  # False: some weeks are left for later (WEEKS_PER_REQUEST)
 
     @property
     def target(self) -> Decimal:
@@ -126,70 +133,126 @@ def target_of(baseline: Decimal) -> Decimal:
     return (baseline * TARGET_SHARE).quantize(Decimal("0.01"))
 
 
-def overview(session: Session, scope: list[str], today: date, area: str | None = None) -> Overview:
-    """Figures for `scope` (narrowed to `area` when given), one row per area one level down.
+def overview(
+    session: Session,
+    scope: list[str],
+    today: date,
+    area: str | None = None,
+) -> Overview:
+    """Figures for `scope` (narrowed to `area` when given), one row per area one level down,
+    and the overdue amount week by week since the baseline.
 
-    The scope's totals are the sums of its rows, so each date needs one arrears query.
+    Read from the kept per-area snapshots (models.arrears_snapshot), computing the missing
+    ones in the session's transaction: commit it to keep them.
     """
     scope = narrow(scope, area)
     result = Overview(today=today, baseline_date=fiscal_year_start(today))
     if not scope:
         return result
     level = _child_level(session, area)
-    now_rows = area_arrears(session, today, level=level, scope=scope)
-    base_rows = {
-        r.area_id: r for r in area_arrears(session, result.baseline_date, level=level, scope=scope)
-    }
-    names = dict(
-        session.execute(
-            select(Area.id, Area.name).where(
-                Area.id.in_({r.area_id for r in now_rows} | set(base_rows))
-            )
-        ).all()
-    )
-    seen = set()
-    for row in now_rows:
-        seen.add(row.area_id)
-        base = base_rows.get(row.area_id)
-        result.areas.append(
-            AreaRow(
-                area_id=row.area_id,
-                path=row.area,
-                name=names.get(row.area_id, row.area),
-                contracts=row.contracts,
-                outstanding=row.outstanding_principal,
-                overdue_now=row.overdue_amount,
-                overdue_baseline=base.overdue_amount if base else Decimal("0.00"),
-                overdue_contracts=row.overdue_contracts,
+    totals = area_totals(session, scope, [today, result.baseline_date])
+    weeks = trend_dates(result.baseline_date, today)
+    points = overdue_by_date(session, scope, weeks, limit=WEEKS_PER_REQUEST)
+    result.trend = sorted(points.items())
+    result.trend_complete = len(points) == len(weeks)
+    homes = {
+        row.id: row
+        for row in session.execute(
+            select(Area.id, Area.level, Area.district_id, Area.subdistrict_id).where(
+                Area.id.in_(set(totals[today]) | set(totals[result.baseline_date]))
             )
         )
-        result.contracts += row.contracts
-        result.outstanding += row.outstanding_principal
-        result.overdue_now += row.overdue_amount
-        result.overdue_contracts += row.overdue_contracts
-        for key, count in row.debtor_classes.items():
-            result.debtor_classes[key] += count
-        for key, count in row.aging_buckets.items():
-            result.aging_buckets[key] += count
-    for area_id, base in base_rows.items():
-        if area_id not in seen:  # every contract of the area ended before today: none now
-            result.areas.append(
-                AreaRow(
-                    area_id,
-                    base.area,
-                    names.get(area_id, base.area),
-                    0,
-                    Decimal("0.00"),
-                    Decimal("0.00"),
-                    base.overdue_amount,
-                    0,
-                )  # fmt: skip
+    }
+    now = _by_group(totals[today], homes, level)
+    base = _by_group(totals[result.baseline_date], homes, level)
+    groups = dict(
+        (row.id, row)
+        for row in session.execute(
+            select(Area.id, Area.path, Area.name).where(Area.id.in_(set(now) | set(base)))
+        )
+    )
+    for group_id, area_row in groups.items():
+        row = now.get(group_id)
+        result.areas.append(
+            AreaRow(
+                area_id=group_id,
+                path=area_row.path,
+                name=area_row.name,
+                contracts=row["contracts"] if row else 0,
+                outstanding=row["outstanding"] if row else Decimal("0.00"),
+                overdue_now=row["overdue"] if row else Decimal("0.00"),
+                overdue_baseline=base[group_id]["overdue"] if group_id in base else Decimal("0.00"),
+                overdue_contracts=row["overdue_contracts"] if row else 0,
             )
+        )
+        if row:
+            result.contracts += row["contracts"]
+            result.outstanding += row["outstanding"]
+            result.overdue_now += row["overdue"]
+            result.overdue_contracts += row["overdue_contracts"]
+            for key, count in row["classes"].items():
+                result.debtor_classes[key] += count
+            for key, count in row["buckets"].items():
+                result.aging_buckets[key] += count
     result.overdue_baseline = sum((r.overdue_baseline for r in result.areas), Decimal("0.00"))
     result.areas.sort(key=lambda r: r.path)
-    start, end = month_bounds(today.year, today.month)
-    result.collected_this_month = collected(session, scope, start, min(end, today))
+    result.collected_this_month = sum(
+        (t.collected for t in totals[today].values()), Decimal("0.00")
+    )
     return result
+
+
+def keep_overview_ready(session: Session, scope: list[str], today: date) -> int:
+    """Compute every snapshot the overview of `scope` needs today (the scheduler's job);
+    returns how many dates needed it. Commit the session to keep them."""
+    weeks = trend_dates(fiscal_year_start(today), today)
+    before = len(ensure(session, scope, weeks, limit=0))
+    ensure(session, scope, weeks)
+    return len(weeks) - before
+
+
+def trend_dates(baseline: date, today: date) -> list[date]:
+    """The baseline, every 7th day after it up to today, and today."""
+    dates = [
+        baseline + timedelta(days=7 * week) for week in range((today - baseline).days // 7 + 1)
+    ]
+    return sorted({*dates, today})
+
+
+def _by_group(totals: dict[int, AreaSnapshot], homes: dict, level: AreaLevel) -> dict[int, dict]:
+    """Home areas' totals summed into their areas of `level` (as models.arrears groups them)."""
+    groups: dict[int, dict] = {}
+    for home_id, figures in totals.items():
+        if not figures.contracts:
+            continue  # only money collected
+        home = homes[home_id]
+        if home.level == level:
+            group_id = home_id
+        else:
+            group_id = {AreaLevel.DISTRICT: home.district_id,
+                        AreaLevel.SUBDISTRICT: home.subdistrict_id}.get(level)  # fmt: skip
+        if group_id is None:
+            continue
+        group = groups.setdefault(
+            group_id,
+            {
+                "contracts": 0,
+                "outstanding": Decimal("0.00"),
+                "overdue": Decimal("0.00"),
+                "overdue_contracts": 0,
+                "classes": dict.fromkeys(DEBTOR_CLASSES, 0),
+                "buckets": dict.fromkeys(AGING_BUCKETS, 0),
+            },
+        )
+        group["contracts"] += figures.contracts
+        group["outstanding"] += figures.outstanding_principal
+        group["overdue"] += figures.overdue_amount
+        group["overdue_contracts"] += figures.overdue_contracts
+        for key, count in figures.debtor_classes.items():
+            group["classes"][key] += count
+        for key, count in figures.aging_buckets.items():
+            group["buckets"][key] += count
+    return groups
 
 
 def _child_level(session: Session, area: str | None) -> AreaLevel:
@@ -201,26 +264,6 @@ def _child_level(session: Session, area: str | None) -> AreaLevel:
         AreaLevel.PROVINCE: AreaLevel.DISTRICT,
         AreaLevel.DISTRICT: AreaLevel.SUBDISTRICT,
     }.get(level, AreaLevel.VILLAGE)
-
-
-def collected(session: Session, scope: list[str], start: date, end: date) -> Decimal:
-    """Money received from debtors in `scope` dated `start` to `end` (reversals subtracted).
-
-    A reversal is a confirmed negative payment dated like the original, which is marked
-    reversed: counting both leaves nothing, as if the money never came.
-    """
-    total = session.scalar(
-        select(func.sum(_raw(Payment.amount)))
-        .join(Contract, Contract.id == Payment.contract_id)
-        .join(Borrower, Borrower.id == Contract.borrower_id)
-        .join(Area, Area.id == Borrower.area_id)
-        .where(
-            within(Area.path, scope),
-            Payment.state.in_([PaymentState.CONFIRMED, PaymentState.REVERSED]),
-            Payment.paid_on.between(start, end),
-        )
-    )
-    return from_satang(total)
 
 
 def areas_below(session: Session, scope: list[str], parent: str | None) -> list[Area]:
@@ -428,11 +471,8 @@ def _search(text: str):
 
 def classes_of(session: Session, borrower_ids: set[int], today: date) -> dict[int, str]:
     """Each contract's debtor class today, for the borrowers of one page of rows."""
-    classes = {}
-    for borrower_id in borrower_ids:
-        for row in contract_arrears(session, today, scope=None, borrower_id=borrower_id):
-            classes[row.contract_id] = row.debtor_class
-    return classes
+    rows = contract_arrears(session, today, scope=None, borrower_ids=borrower_ids)
+    return {row.contract_id: row.debtor_class for row in rows}
 
 
 # --- one debtor -----------------------------------------------------------------------------

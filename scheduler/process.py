@@ -59,6 +59,17 @@ def build_scheduler(
         id="visit_digest",
         replace_existing=True,
     )
+    # The dashboard overview's arrears snapshots: kept ready after payments, relief and
+    # imports, so that no page view waits for a full pass over the province.
+    scheduler.add_job(
+        keep_arrears_snapshots,
+        "interval",
+        minutes=10,
+        args=[runtime],
+        id="keep_arrears_snapshots",
+        replace_existing=True,
+        next_run_time=datetime.now(runtime.settings.timezone),
+    )
     if handle_pending is not None:
         scheduler.add_job(
             process_pending_events,
@@ -100,6 +111,17 @@ def plan_reminders_job(runtime: Runtime) -> None:
             plan.visits,
             report.held,
         )
+
+
+def keep_arrears_snapshots(runtime: Runtime) -> None:
+    """Compute the province's overview snapshots that changes made stale or a new day needs."""
+    from models.dashboard_queries import keep_overview_ready
+
+    today = datetime.now(runtime.settings.timezone).date()
+    with runtime.db.session() as session:
+        computed = keep_overview_ready(session, [runtime.settings.province], today)
+    if computed:
+        log.info("arrears snapshots computed for %d dates", computed)
 
 
 def process_pending_events(runtime: Runtime, handle_pending: Callable) -> None:

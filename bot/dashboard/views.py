@@ -14,6 +14,7 @@ from bot.dashboard.auth import runtime
 from bot.dashboard.blueprint import bp, render_page
 from bot.dashboard.labels import bucket_label, class_label, fund_label, status_label
 from bot.dashboard.timeline_labels import TIMELINE_LABELS
+from bot.dashboard.trend_chart import trend_svg
 from bot.i18n import format_date
 from models.area import Area
 from models.arrears import AGING_BUCKETS, DEBTOR_CLASSES, contract_arrears
@@ -88,6 +89,7 @@ def overview():
     if area is not None and not (inside(area, scope()) or any(inside(s, [area]) for s in scope())):
         abort(404)
     figures = overview_figures(session, scope(), today(), area=area)
+    session.commit()  # keeps the arrears snapshots the overview computed for the next request
     trail = _trail(area)
     return render_page(
         "dashboard/overview.html",
@@ -97,6 +99,7 @@ def overview():
         classes=DEBTOR_CLASSES,
         buckets=AGING_BUCKETS,
         drill=area is None or area.count("/") < 2,
+        trend=trend_svg(figures.trend, figures.overdue_baseline, figures.target),
         **LABELS,
     )
 

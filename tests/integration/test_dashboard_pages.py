@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 import time_machine
@@ -70,6 +70,55 @@ def test_the_admin_sees_the_province_and_how_far_from_the_target(admin):
     assert '<p class="big" id="target">7,200.00 บาท</p>' in page
     assert "ต้องลดอีก 1,800.00 บาท" in page
     assert "แก่งคอย" in page and "หนองแค" in page
+
+
+def test_the_overview_draws_the_weekly_trend_against_baseline_and_target(admin, session):
+    from models.dashboard_queries import keep_overview_ready
+
+    first = admin.get("/staff/").text  # today, the baseline and two more weeks
+    assert first.count("<circle") == 4
+    assert "ยังคำนวณอยู่ค่ะ" in first
+    keep_overview_ready(session, ["สระบุรี"], NOON_15_MARCH_2026.date())  # the scheduler's job
+    session.commit()
+    page = admin.get("/staff/").text
+    assert "ยังคำนวณอยู่ค่ะ" not in page
+    chart = page[page.index('<svg class="trend"') : page.index("</svg>")]
+    # 1 October 2025 and every 7th day to 11 March, then today: 25 points, dated in BE.
+    assert chart.count("<circle") == 25
+    assert "<title>1 ต.ค. 2568: 8,000.00 บาท</title>" in chart
+    assert "<title>15 มี.ค. 2569: 9,000.00 บาท</title>" in chart
+    assert "วันฐาน 1 ตุลาคม: 8,000.00 บาท" in chart or "8,000.00 บาท</title></line>" in chart
+    assert "7,200.00 บาท</title></line>" in chart  # the target line
+    assert "1/10/68" in chart  # the first date label, Buddhist Era
+
+
+def test_the_overview_follows_a_payment_made_after_it_was_shown(admin, session, debtors):
+    from decimal import Decimal
+
+    from models.contract import Contract
+    from models.ledger import record_payment
+    from models.types import PaymentChannel
+    from tests.factories import TEST_ACTOR
+
+    assert '<p class="big" id="overdue-now">9,000.00 บาท</p>' in admin.get("/staff/").text
+    contract = session.query(Contract).filter_by(contract_no="W-002").one()
+    record_payment(
+        session, TEST_ACTOR, contract, Decimal("2000"), NOON_15_MARCH_2026.date(),
+        PaymentChannel.CASH_OFFICER,
+    )  # fmt: skip
+    session.commit()
+    page = admin.get("/staff/").text
+    assert '<p class="big" id="overdue-now">7,000.00 บาท</p>' in page
+    assert '<p class="big" id="baseline">8,000.00 บาท</p>' in page
+    # Back-dated before the baseline: the baseline and every week move too.
+    september = date(2025, 9, 15)
+    record_payment(
+        session, TEST_ACTOR, contract, Decimal("1000"), september, PaymentChannel.CASH_OFFICER
+    )
+    session.commit()
+    page = admin.get("/staff/").text
+    assert '<p class="big" id="baseline">7,000.00 บาท</p>' in page
+    assert "<title>1 ต.ค. 2568: 7,000.00 บาท</title>" in page
 
 
 def test_a_district_opens_to_its_subdistricts(admin):

@@ -24,6 +24,7 @@ def test_scheduler_has_its_jobs_with_fixed_ids_in_bangkok_time(runtime):
     scheduler.shutdown(wait=False)
     assert set(jobs) == {
         "dispatch_outbox",
+        "keep_arrears_snapshots",
         "process_pending_events",
         "plan_reminders",
         "visit_digest",
