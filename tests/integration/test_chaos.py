@@ -59,21 +59,13 @@ def test_killed_handlers_lose_no_answer_and_send_none_twice(db, line_env, fake_l
     rng = random.Random(seed)
     fake_line.latency = 0.3  # LINE slow to answer: kills land while requests are in flight
     users = [f"U{seed:02x}{n:030x}" for n in range(BODIES * PER_BODY)]
-    # LINE's event times are real ones: a reply token's freshness is counted from them.
-    now_ms = int(time.time() * 1000)
-    bodies = [
-        [
-            routed(fake_line, text_event(user, "help", timestamp=now_ms + n))
-            for n, user in enumerate(users[i : i + PER_BODY])
-        ]
-        for i in range(0, len(users), PER_BODY)
-    ]
+    senders = [users[i : i + PER_BODY] for i in range(0, len(users), PER_BODY)]
     worker = start_worker(line_env)
     kills = 0
     try:
         for round_ in range(KILLS):
-            if round_ < len(bodies):
-                ingest(db, bodies[round_], received_at=utcnow())
+            if round_ < len(senders):
+                ingest(db, _body(fake_line, senders[round_]), received_at=utcnow())
             time.sleep(rng.uniform(0.1, 1.0))
             worker.send_signal(signal.SIGKILL)
             worker.wait()
@@ -92,3 +84,14 @@ def test_killed_handlers_lose_no_answer_and_send_none_twice(db, line_env, fake_l
     unanswered = [u for u, n in answers.items() if n == 0]
     twice = [u for u, n in answers.items() if n > 1]
     assert (unanswered, twice) == ([], [])
+
+
+def _body(fake_line, users: list[str]) -> list[dict]:
+    """One webhook body of "help" from each user, stamped now as LINE stamps what it delivers:
+    a reply token's freshness is counted from the event's time (machine load between bodies
+    must not age the later ones)."""
+    now_ms = int(time.time() * 1000)
+    return [
+        routed(fake_line, text_event(user, "help", timestamp=now_ms + n))
+        for n, user in enumerate(users)
+    ]
