@@ -312,6 +312,37 @@ def close_case_if_cleared(
     return case
 
 
+def reopen_case(
+    session: Session, actor: Actor, borrower_id: int, *, since: date, today: date
+) -> CollectionCase | None:
+    """Open again the debtor's case closed on or after `since` when they owe overdue money
+    again (a payment reversed); the case reopened, else None."""
+    borrower = session.get(Borrower, borrower_id)
+    if current_case(session, borrower) is not None:
+        return None
+    case = session.scalar(
+        select(CollectionCase)
+        .where(
+            CollectionCase.borrower_id == borrower_id,
+            CollectionCase.status == CASE_CLOSED,
+            CollectionCase.closed_on >= since,
+        )
+        .order_by(CollectionCase.id.desc())
+        .limit(1)
+    )
+    if case is None or overdue_of(session, borrower, today) <= 0:
+        return None
+    before = {"status": CASE_CLOSED, "closed_on": case.closed_on}
+    case.status = CASE_OPEN
+    case.closed_on = None
+    session.flush()
+    audit(
+        session, actor, "collection_case.reopen", "collection_case", case.id,
+        before, {"status": CASE_OPEN},
+    )  # fmt: skip
+    return case
+
+
 def settle_case(
     session: Session, actor: Actor, borrower_id: int, today: date
 ) -> CollectionCase | None:

@@ -145,8 +145,12 @@ def reject_payment(session: Session, actor: Actor, payment: Payment, reason: str
     return payment
 
 
-def reverse_payment(session: Session, actor: Actor, payment: Payment, reason: str) -> Payment:
-    """Undo a confirmed payment with a new negative payment mirroring its allocations."""
+def reverse_payment(
+    session: Session, actor: Actor, payment: Payment, reason: str, *, today: date | None = None
+) -> Payment:
+    """Undo a confirmed payment with a new negative payment mirroring its allocations; a
+    collection case that closed on the money comes open again (`today` as for
+    record_payment)."""
     if payment.reverses_id is not None:
         raise DomainError("reversal_of_reversal")
     if payment.state is PaymentState.REVERSED:
@@ -193,6 +197,7 @@ def reverse_payment(session: Session, actor: Actor, payment: Payment, reason: st
     payment.state = PaymentState.REVERSED
     session.flush()
     _update_status(session, actor, contract)
+    _reopen_case(session, actor, contract, payment.paid_on, today or utcnow().date())
     audit(
         session,
         actor,
@@ -235,6 +240,15 @@ def _settle_case(session: Session, actor: Actor, contract: Contract, today: date
     from models.field_reports import settle_case
 
     settle_case(session, actor, contract.borrower_id, today)
+
+
+def _reopen_case(
+    session: Session, actor: Actor, contract: Contract, paid_on: date, today: date
+) -> None:
+    """Money taken back: a case closed since it was paid was closed on money never received."""
+    from models.field_reports import reopen_case
+
+    reopen_case(session, actor, contract.borrower_id, since=paid_on, today=today)
 
 
 def allocate(session: Session, payment: Payment, targets: list[Installment]) -> None:

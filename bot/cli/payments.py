@@ -175,7 +175,10 @@ def reverse(lazy, payment_id: int, reason: str) -> None:
     reason = _reason(reason)
     with runtime.db.session() as session:
         payment = get_payment(session, payment_id, for_update=True)
-        reversal = reverse_payment(session, Actor.cli(), payment, reason)
+        reversal = reverse_payment(
+            session, Actor.cli(), payment, reason,
+            today=datetime.now(runtime.settings.timezone).date(),
+        )  # fmt: skip
         summary = _(
             "Payment %(id)d (%(amount)s on contract %(contract)s) reversed by payment "
             "%(reversal)d: %(reason)s",

@@ -120,7 +120,7 @@ def debtor_reverse_payment(borrower_id: int, payment_id: int):
                 raise FormProblem(
                     _("The reason is too long (at most %(limit)d characters)", limit=REASON_LIMIT)
                 )
-            reversal = reverse_payment(session, web_actor(), payment, reason)
+            reversal = reverse_payment(session, web_actor(), payment, reason, today=today())
             done = _(
                 "Payment no. %(id)d (%(amount)s) reversed by no. %(reversal)d: %(reason)s",
                 id=payment.id,

@@ -49,7 +49,11 @@ def state_label(kind: str, state: str | None) -> str:
             "link": _("linked"),
             "unlink": _("unlinked"),
         },
-        "case": {"open": _("opened"), "close": _("closed: the arrears are cleared")},
+        "case": {
+            "open": _("opened"),
+            "close": _("closed: the arrears are cleared"),
+            "reopen": _("opened again: a payment was reversed"),
+        },
         "visit": {"reversed": _("cancelled")},
         "note": {"reversed": _("cancelled")},
     }

@@ -25,6 +25,7 @@ from models.field_reports import (
     overdue_of,
 )
 from models.ledger import record_payment
+from models.payment import Payment
 from models.slip import store_slip
 from models.types import PaymentChannel, PaymentState, Source
 from tests.dashboard_data import csrf_token, log_in_tester
@@ -145,3 +146,40 @@ def test_the_command_line_asks_before_more_than_owed(db, cli, case):
     with db.session() as session:
         assert session.scalar(select(AuditEntry.id).where(AuditEntry.action == "payment.record"))
     assert _outcome(db, case) == (CASE_CLOSED, "kept")
+
+
+def test_reversing_the_payment_that_closed_the_case_opens_it_again(db, cli, case):
+    with time_machine.travel(NOW, tick=False):
+        assert cli("payment", "record", "W-001", f"{case['overdue']:,}").exit_code == 0
+        with db.session() as session:
+            payment = session.scalar(select(Payment).where(Payment.amount > 0))
+        assert _outcome(db, case)[0] == CASE_CLOSED
+        result = cli("payment", "reverse", str(payment.id), "--reason", "บันทึกผิดสัญญา")
+    assert result.exit_code == 0, result.output
+    assert _outcome(db, case)[0] == CASE_OPEN
+    with db.session() as session:
+        entry = session.scalar(
+            select(AuditEntry).where(AuditEntry.action == "collection_case.reopen")
+        )
+        assert entry.entity_id == case["case"] and entry.source is Source.CLI
+
+
+def test_an_officers_undone_cash_opens_the_case_again(db, chat, case):
+    with time_machine.travel(NOW, tick=False):
+        chat.say("Uofficer", f"รับชำระ W-001 {case['overdue']}")
+        assert _outcome(db, case)[0] == CASE_CLOSED
+        assert chat.say("Uofficer", "ยกเลิก").quick_replies() == ["ใช่", "ไม่"]
+        chat.say("Uofficer", "ใช่")
+    assert _outcome(db, case)[0] == CASE_OPEN
+
+
+def test_a_reversal_leaves_a_case_closed_before_the_payment_alone(db, cli, session, case):
+    with time_machine.travel(NOW, tick=False):
+        assert cli("payment", "record", "W-001", f"{case['overdue']:,}").exit_code == 0
+        with db.session() as s:
+            payment = s.scalar(select(Payment).where(Payment.amount > 0))
+            closed = s.get(CollectionCase, case["case"])
+            closed.closed_on = TODAY - timedelta(days=1)  # closed before the money came
+            s.commit()
+        assert cli("payment", "reverse", str(payment.id), "--reason", "ผิด").exit_code == 0
+    assert _outcome(db, case)[0] == CASE_CLOSED
