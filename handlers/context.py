@@ -12,7 +12,7 @@ from bot.line import messages as line_messages
 from bot.runtime import Runtime
 from models.audit import Actor
 from models.borrower import Borrower
-from models.chat_state import ChatState
+from models.chat_state import ChatState, held_row, pending, pending_in
 from models.inbound import event_key
 from models.staff import Staff
 from models.thai_text import thai_digits_to_arabic
@@ -48,6 +48,8 @@ class ChatContext:
     staff: Staff | None = None
     # The sender's chat memory row (pending exchange, chosen language), if there is one.
     chat_state: ChatState | None = None
+    # True once `build` loaded the sender's rows: a chat_state row not loaded then did not exist.
+    sender_loaded: bool = False
     locale: str = "th"
     # Set by a command handler that takes arguments: the text after the command word.
     args: str = ""
@@ -70,6 +72,7 @@ class ChatContext:
         ctx = cls(session=session, runtime=runtime, messenger=messenger, event=event, now=now)
         if ctx.user_id:
             ctx.borrower, ctx.staff, ctx.chat_state = _sender_rows(session, ctx.user_id)
+            ctx.sender_loaded = True
         ctx.locale = ctx._resolve_locale()
         return ctx
 
@@ -81,6 +84,19 @@ class ChatContext:
         if self.chat_state is not None and self.chat_state.locale:
             return self.chat_state.locale
         return self.runtime.settings.locale
+
+    def pending(self) -> tuple[str, dict] | None:
+        """The (state, data) the sender is in now, handlers' changes included, or None.
+
+        Without a query when `build` loaded the sender: the row is then the one loaded, or
+        one a handler added in this session since.
+        """
+        if not self.user_id:
+            return None
+        if not self.sender_loaded:
+            return pending(self.session, self.user_id, self.now)
+        row = self.chat_state or held_row(self.session, self.user_id)
+        return pending_in(row, self.now)
 
     # ------------------------------------------------------------------ the event
 
