@@ -9,6 +9,7 @@ from sqlalchemy import String, and_, bindparam, select
 from sqlalchemy.orm import Session
 
 from bot.line import messages as line_messages
+from bot.line.messenger import ReplyDraft
 from bot.runtime import Runtime
 from models.audit import Actor
 from models.borrower import Borrower
@@ -194,18 +195,19 @@ class ChatContext:
         commits, so the answer exists exactly when the event counts as handled. Without a
         reply token it waits as a push to the chat.
         """
+        send_all_replies([self])
+
+    def reply_draft(self) -> ReplyDraft | None:
+        """What send_replies writes, or None when there is nothing (more) to write."""
         if not self.replies or self.reply_row is not None:
-            return
-        self.reply_row = self.messenger.queue_reply(
-            self.session,
+            return None
+        return ReplyDraft(
             self.reply_token,
-            self.replies,
-            fallback_to=self.reply_target,
-            dedupe_key=f"reply:{self.webhook_event_id}",
-            issued_at=self.event_time,
+            list(self.replies),
+            self.reply_target,
+            f"reply:{self.webhook_event_id}",
+            self.event_time,
         )
-        if self.reply_token is None and self.reply_row is not None:
-            self.queued += 1
 
     @property
     def event_time(self) -> datetime | None:
@@ -217,6 +219,20 @@ class ChatContext:
             return datetime.fromtimestamp(stamp / 1000, tz=UTC)
         except (OverflowError, OSError, ValueError):
             return None
+
+
+def send_all_replies(contexts: list[ChatContext]) -> None:
+    """`send_replies` for the events of one transaction (a handling batch): one statement."""
+    pending_drafts = [(ctx, ctx.reply_draft()) for ctx in contexts]
+    pending_drafts = [(ctx, draft) for ctx, draft in pending_drafts if draft is not None]
+    if not pending_drafts:
+        return
+    first = pending_drafts[0][0]
+    written = first.messenger.queue_replies(first.session, [d for _ctx, d in pending_drafts])
+    for (ctx, _draft), row in zip(pending_drafts, written, strict=True):
+        ctx.reply_row = row
+        if ctx.reply_token is None and row is not None:
+            ctx.queued += 1
 
 
 def _sender_rows(
