@@ -231,7 +231,7 @@ def handle_next(runtime: Runtime, messenger, answers: Answers, *, router=None) -
     pending or being handled elsewhere, so a user's events are handled in order even with
     many handlers. Returns the pushes queued, or None when there was nothing to take.
     """
-    from handlers.context import ChatContext
+    from handlers.context import ChatContext, send_all_replies
     from handlers.router import default_router
 
     router = router or default_router()
@@ -247,8 +247,9 @@ def handle_next(runtime: Runtime, messenger, answers: Answers, *, router=None) -
             for event_id, event in claimed:
                 ctx = ChatContext.build(session, runtime, messenger, event, now=utcnow())
                 state = _dispatch(ctx, router)
-                ctx.send_replies()
                 handled.append((event_id, state, ctx))
+            # The batch's answers in one statement, in the transaction that marks it handled.
+            send_all_replies([ctx for _event_id, _state, ctx in handled])
             _finish_all(session, [(event_id, state) for event_id, state, _ctx in handled])
     except Exception as exc:  # noqa: BLE001 - one bad event must not stop the others
         if not ids:

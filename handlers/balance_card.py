@@ -13,15 +13,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import Date, bindparam, func, select
 
 from bot.i18n import _, format_date, format_money
 from bot.line import messages as line_messages
 from handlers.context import ChatContext
 from handlers.texts import fund_display_name
+from models.area import Area
 from models.arrears import ContractArrears, contract_arrears
 from models.contract import Contract
+from models.fund import Fund
 from models.relief import ReliefMeasure
 from models.staff import Staff
 from models.types import ReliefKind
@@ -42,58 +43,83 @@ RESTRUCTURED_CLASSES = ("restructured", "restructured_late")
 
 
 @dataclass(frozen=True)
+class Officer:
+    """The officer of a contract, as the card and `ติดต่อพัฒนากร` show them."""
+
+    id: int
+    name: str
+    phone: str | None
+
+
+@dataclass(frozen=True)
 class CardFacts:
     """What one card shows: the contract's arrears, its fund's name, officer, moratorium end."""
 
     row: ContractArrears
     fund_name: str
-    officer: Staff | None
+    officer: Officer | None
     moratorium_until: date | None
 
 
 def balance_facts(ctx: ChatContext) -> list[CardFacts]:
-    """The debtor's contracts as of today, with what their cards need (one query each)."""
+    """The debtor's contracts as of today, with what their cards need (two queries in all)."""
     # The debtor's own contracts only: the borrower id is the scope (area scopes are staff's).
     rows = contract_arrears(ctx.session, ctx.today, scope=None, borrower_id=ctx.borrower.id)
     if not rows:
         return []
-    ids = [row.contract_id for row in rows]
-    contracts = {
-        c.id: c
-        for c in ctx.session.scalars(
-            select(Contract).where(Contract.id.in_(ids)).options(selectinload(Contract.fund))
-        )
-    }
-    officer_ids = {c.officer_id for c in contracts.values() if c.officer_id is not None}
-    officers = (
-        {s.id: s for s in ctx.session.scalars(select(Staff).where(Staff.id.in_(officer_ids)))}
-        if officer_ids
-        else {}
-    )
-    moratoriums: dict[int, date] = {}
-    for measure in ctx.session.scalars(
-        select(ReliefMeasure).where(
-            ReliefMeasure.contract_id.in_(ids),
-            ReliefMeasure.kind == ReliefKind.MORATORIUM,
-            ReliefMeasure.start_date <= ctx.today,
-            ReliefMeasure.end_date >= ctx.today,
-        )
-    ):
-        end = moratoriums.get(measure.contract_id)
-        moratoriums[measure.contract_id] = max(end, measure.end_date) if end else measure.end_date
+    parameters = {"ids": [row.contract_id for row in rows], "today": ctx.today}
+    extras = {extra.id: extra for extra in ctx.session.execute(_CARD_EXTRAS, parameters)}
     facts = []
     for row in rows:
-        contract = contracts[row.contract_id]
-        officer = officers.get(contract.officer_id) if contract.officer_id else None
+        extra = extras[row.contract_id]
+        officer = None
+        if extra.officer_id is not None and extra.officer_active:
+            officer = Officer(extra.officer_id, extra.officer_name, extra.officer_phone)
         facts.append(
             CardFacts(
                 row=row,
-                fund_name=fund_display_name(contract.fund),
-                officer=officer if officer is not None and officer.active else None,
-                moratorium_until=moratoriums.get(row.contract_id),
+                fund_name=fund_display_name(extra.fund_kind, extra.village_no, extra.area_name),
+                officer=officer,
+                moratorium_until=extra.moratorium_until,
             )
         )
     return facts
+
+
+def _card_extras_statement():
+    """Per contract: its fund's kind and area, its officer, and the end of a moratorium in
+    force today (the latest, should two overlap). Built once: it runs for every `ยอด`."""
+    today = bindparam("today", type_=Date)
+    moratorium_until = (
+        select(func.max(ReliefMeasure.end_date))
+        .where(
+            ReliefMeasure.contract_id == Contract.id,
+            ReliefMeasure.kind == ReliefKind.MORATORIUM,
+            ReliefMeasure.start_date <= today,
+            ReliefMeasure.end_date >= today,
+        )
+        .scalar_subquery()
+    )
+    return (
+        select(
+            Contract.id,
+            Fund.kind.label("fund_kind"),
+            Area.village_no,
+            Area.name.label("area_name"),
+            Staff.id.label("officer_id"),
+            Staff.name.label("officer_name"),
+            Staff.phone.label("officer_phone"),
+            Staff.active.label("officer_active"),
+            moratorium_until.label("moratorium_until"),
+        )
+        .join(Fund, Fund.id == Contract.fund_id)
+        .join(Area, Area.id == Fund.area_id)
+        .outerjoin(Staff, Staff.id == Contract.officer_id)
+        .where(Contract.id.in_(bindparam("ids", expanding=True)))
+    )
+
+
+_CARD_EXTRAS = _card_extras_statement()
 
 
 def balance_message(ctx: ChatContext, facts: list[CardFacts]) -> dict:
@@ -195,7 +221,7 @@ def _bubble(ctx: ChatContext, fact: CardFacts) -> dict:
     return bubble
 
 
-def _buttons(row: ContractArrears, officer: Staff | None) -> list[dict]:
+def _buttons(row: ContractArrears, officer: Officer | None) -> list[dict]:
     buttons = []
     if row.debtor_class != PAID_OFF:
         buttons.append(

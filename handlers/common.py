@@ -12,7 +12,7 @@ from handlers.context import ChatContext
 from handlers.router import PRIVATE, Command, Router, When, always
 from handlers.texts import help_message, how_to_link
 from models.audit import audit
-from models.chat_state import clear_pending, pending, preferred_locale, set_preferred_locale
+from models.chat_state import clear_pending, preferred_locale, set_preferred_locale
 
 log = logging.getLogger(__name__)
 
@@ -231,7 +231,7 @@ def add_next_steps(ctx: ChatContext) -> None:
     if last.get("quickReply"):
         return
     steps = tuple(ctx.memo.get("next_steps") or MAIN_STEPS)
-    if ctx.user_id and pending(ctx.session, ctx.user_id, ctx.now) is not None:
+    if ctx.pending() is not None:
         steps = (intents.CANCEL, *[s for s in steps if s != intents.CANCEL])
     with use_locale(ctx.locale):
         ctx.replies[-1] = line_messages.with_quick_replies(last, next_steps(*steps))

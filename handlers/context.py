@@ -9,10 +9,11 @@ from sqlalchemy import String, and_, bindparam, select
 from sqlalchemy.orm import Session
 
 from bot.line import messages as line_messages
+from bot.line.messenger import ReplyDraft
 from bot.runtime import Runtime
 from models.audit import Actor
 from models.borrower import Borrower
-from models.chat_state import ChatState
+from models.chat_state import ChatState, held_row, pending, pending_in
 from models.inbound import event_key
 from models.staff import Staff
 from models.thai_text import thai_digits_to_arabic
@@ -48,6 +49,8 @@ class ChatContext:
     staff: Staff | None = None
     # The sender's chat memory row (pending exchange, chosen language), if there is one.
     chat_state: ChatState | None = None
+    # True once `build` loaded the sender's rows: a chat_state row not loaded then did not exist.
+    sender_loaded: bool = False
     locale: str = "th"
     # Set by a command handler that takes arguments: the text after the command word.
     args: str = ""
@@ -70,6 +73,7 @@ class ChatContext:
         ctx = cls(session=session, runtime=runtime, messenger=messenger, event=event, now=now)
         if ctx.user_id:
             ctx.borrower, ctx.staff, ctx.chat_state = _sender_rows(session, ctx.user_id)
+            ctx.sender_loaded = True
         ctx.locale = ctx._resolve_locale()
         return ctx
 
@@ -81,6 +85,19 @@ class ChatContext:
         if self.chat_state is not None and self.chat_state.locale:
             return self.chat_state.locale
         return self.runtime.settings.locale
+
+    def pending(self) -> tuple[str, dict] | None:
+        """The (state, data) the sender is in now, handlers' changes included, or None.
+
+        Without a query when `build` loaded the sender: the row is then the one loaded, or
+        one a handler added in this session since.
+        """
+        if not self.user_id:
+            return None
+        if not self.sender_loaded:
+            return pending(self.session, self.user_id, self.now)
+        row = self.chat_state or held_row(self.session, self.user_id)
+        return pending_in(row, self.now)
 
     # ------------------------------------------------------------------ the event
 
@@ -178,18 +195,19 @@ class ChatContext:
         commits, so the answer exists exactly when the event counts as handled. Without a
         reply token it waits as a push to the chat.
         """
+        send_all_replies([self])
+
+    def reply_draft(self) -> ReplyDraft | None:
+        """What send_replies writes, or None when there is nothing (more) to write."""
         if not self.replies or self.reply_row is not None:
-            return
-        self.reply_row = self.messenger.queue_reply(
-            self.session,
+            return None
+        return ReplyDraft(
             self.reply_token,
-            self.replies,
-            fallback_to=self.reply_target,
-            dedupe_key=f"reply:{self.webhook_event_id}",
-            issued_at=self.event_time,
+            list(self.replies),
+            self.reply_target,
+            f"reply:{self.webhook_event_id}",
+            self.event_time,
         )
-        if self.reply_token is None and self.reply_row is not None:
-            self.queued += 1
 
     @property
     def event_time(self) -> datetime | None:
@@ -201,6 +219,20 @@ class ChatContext:
             return datetime.fromtimestamp(stamp / 1000, tz=UTC)
         except (OverflowError, OSError, ValueError):
             return None
+
+
+def send_all_replies(contexts: list[ChatContext]) -> None:
+    """`send_replies` for the events of one transaction (a handling batch): one statement."""
+    pending_drafts = [(ctx, ctx.reply_draft()) for ctx in contexts]
+    pending_drafts = [(ctx, draft) for ctx, draft in pending_drafts if draft is not None]
+    if not pending_drafts:
+        return
+    first = pending_drafts[0][0]
+    written = first.messenger.queue_replies(first.session, [d for _ctx, d in pending_drafts])
+    for (ctx, _draft), row in zip(pending_drafts, written, strict=True):
+        ctx.reply_row = row
+        if ctx.reply_token is None and row is not None:
+            ctx.queued += 1
 
 
 def _sender_rows(

@@ -8,7 +8,6 @@ from bot.i18n import _, format_date
 from bot.line import messages as line_messages
 from handlers.context import ChatContext
 from models.area import village_label
-from models.fund import Fund
 from models.types import FundKind, Role
 
 # Villagers read these in a group's welcome and the help: the funds' Thai names, never the
@@ -49,14 +48,14 @@ def fund_label(kind: FundKind | str | None) -> str:
     return _("KKCJ fund")
 
 
-def fund_display_name(fund: Fund) -> str:
-    """The one name debtors read for a fund: the Women's Fund, or the KKCJ fund of a village."""
-    if fund.kind is FundKind.WOMENS_FUND:
+def fund_display_name(kind: FundKind, village_no: int | None, area_name: str) -> str:
+    """The one name debtors read for a fund: the Women's Fund, or the KKCJ fund of a village
+    (the fund's kind, and its area's village number and name)."""
+    if kind is FundKind.WOMENS_FUND:
         return _("Women's Development Fund")
-    area = fund.area
-    village = village_label(area.village_no, area.name)
-    if village != area.name:
-        village = f"{village} {area.name}"
+    village = village_label(village_no, area_name)
+    if village != area_name:
+        village = f"{village} {area_name}"
     return _("KKCJ fund of %(village)s", village=village)
 
 

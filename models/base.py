@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import BigInteger, DateTime, Integer, MetaData, create_engine, event
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -173,8 +174,39 @@ def _make_engine(url: str, **options: Any) -> Engine:
         engine = create_engine(url, **options)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    options.setdefault("pool_pre_ping", True)
-    return create_engine(url, **options)
+    engine = create_engine(url, **options)
+    if not options.get("pool_pre_ping"):
+        event.listen(engine, "checkin", _note_checkin)
+        event.listen(engine, "checkout", _ping_if_idle)
+    return engine
+
+
+# A pooled connection unused for longer than this is checked with a ping before it is handed
+# out (a restarted server leaves dead ones in the pool). SQLAlchemy's pool_pre_ping pings at
+# every checkout: a round trip for each webhook insert and each handling batch, while a
+# connection back in the pool a moment ago is alive.
+PING_AFTER_IDLE = 1.0
+
+
+def _note_checkin(_dbapi_connection: Any, record: Any) -> None:
+    record.info["checked_in"] = time.monotonic()
+
+
+def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+    checked_in = record.info.get("checked_in")
+    if checked_in is None or time.monotonic() - checked_in < PING_AFTER_IDLE:
+        return  # new (just connected), or back in the pool a moment ago
+    try:
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("SELECT 1")
+        finally:
+            cursor.close()
+        if not dbapi_connection.autocommit:
+            dbapi_connection.rollback()
+    except Exception as exc:  # noqa: BLE001 - any failure means the connection is gone
+        # The pool drops this connection and hands out a fresh one (SQLAlchemy's recipe).
+        raise DisconnectionError(f"pooled connection is dead: {exc}") from exc
 
 
 def _make_parent_folder(url: str) -> None:

@@ -54,6 +54,14 @@ def pending(session: Session, user_id: str, now: datetime) -> tuple[str, dict] |
     return pending_in(_row(session, user_id), now)
 
 
+def held_row(session: Session, user_id: str) -> ChatState | None:
+    """The user's row if this session holds it (loaded or added), without asking the database."""
+    for held in (*session.new, *session.identity_map.values()):
+        if isinstance(held, ChatState) and held.line_user_id == user_id:
+            return held
+    return None
+
+
 def pending_in(row: ChatState | None, now: datetime) -> tuple[str, dict] | None:
     """`pending` for a row already loaded (ChatContext.build loads it with the sender)."""
     if row is None or row.state is None or row.expires_at is None or row.expires_at <= now:

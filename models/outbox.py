@@ -151,13 +151,38 @@ def enqueue_reply(
     sends it as soon as its transaction commits. Without one it waits, queued, for the
     dispatcher to push it. None when the key was already written (or nothing is to be sent).
     """
+    values = reply_values(
+        reply_token,
+        fallback_to,
+        messages,
+        dedupe_key,
+        fresh_until=fresh_until,
+        lease_until=lease_until,
+        priority=priority,
+    )
+    if values is None:
+        return None
+    row_id = enqueue_replies(session, [values]).get(dedupe_key)
+    return (row_id, values["retry_key"]) if row_id is not None else None
+
+
+def reply_values(
+    reply_token: str | None,
+    fallback_to: str | None,
+    messages: list[dict],
+    dedupe_key: str,
+    *,
+    fresh_until: datetime,
+    lease_until: datetime,
+    priority: int = 2,
+) -> dict | None:
+    """The row `enqueue_reply` writes, for `enqueue_replies`; None when nothing is to be sent."""
     if not messages or (not reply_token and not fallback_to):
         return None
     now = utcnow()
-    retry_key = new_retry_key()
-    values = {
+    return {
         "dedupe_key": dedupe_key,
-        "retry_key": retry_key,
+        "retry_key": new_retry_key(),
         "kind": str(OutboxKind.REPLY),
         "reply_token": reply_token,
         "reply_token_fresh_until": fresh_until if reply_token else None,
@@ -171,16 +196,29 @@ def enqueue_reply(
         "cost": 0,
         "created_at": now,
     }
+
+
+def enqueue_replies(session: Session, rows: list[dict]) -> dict[str, int]:
+    """Write several answers (`reply_values`) in one statement; dedupe key -> new row id.
+
+    A key already written is left as it is and missing from the result.
+    """
+    if not rows:
+        return {}
     connection = session.connection()
-    row_id = connection.execute(_reply_insert(connection.dialect.name), values).scalar()
-    return (row_id, retry_key) if row_id is not None else None
+    statement = _reply_insert(connection.dialect.name)
+    found = connection.execute(statement, rows[0] if len(rows) == 1 else rows).all()
+    return {key: row_id for row_id, key in found}
 
 
 @cache
 def _reply_insert(dialect: str):
-    """INSERT ... ON CONFLICT DO NOTHING RETURNING id, built once: every answer runs it."""
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING id, built once: every answer runs it (for
+    several rows, one statement of several VALUES: SQLAlchemy's "insertmanyvalues")."""
     table = OutboxMessage.__table__
-    return _INSERTS[dialect](table).on_conflict_do_nothing().returning(table.c.id)
+    return (
+        _INSERTS[dialect](table).on_conflict_do_nothing().returning(table.c.id, table.c.dedupe_key)
+    )
 
 
 def _by_key(session: Session, dedupe_key: str) -> OutboxMessage | None:

@@ -1,10 +1,11 @@
 """A fake LINE Messaging API on loopback: answers the endpoints fundbot uses and records them.
 
 It checks requests the way LINE does where it matters to us (the bearer token, 1 to 5 messages,
-5,000 characters a text, 13 quick replies, 500 multicast ids, single-use reply tokens, retry
-keys answered 409 when repeated, the monthly quota) and can be told to fail, drop or delay.
-Rich menus too: created (the body checked against LINE's OpenAPI schema and its prose
-limits), their picture uploaded on the data host, set as the default, listed, deleted.
+5,000 characters a text, 13 quick replies, every message against LINE's OpenAPI description,
+500 multicast ids, single-use reply tokens, retry keys answered 409 when repeated, the monthly
+quota) and can be told to fail, drop or delay. Rich menus too: created (the body checked
+against LINE's OpenAPI schema and its prose limits), their picture uploaded on the data host,
+set as the default, listed, deleted.
 
     with FakeLine() as fake:
         settings = Settings.from_env({..., "LINE_API_BASE_URL": fake.url})
@@ -22,6 +23,8 @@ import uuid
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from tests.line_schema import problems
 
 AUTH_FAILED = (
     "Authentication failed. Confirm that the access token in the authorization header is valid."
@@ -529,6 +532,11 @@ def _invalid_message(message: Any) -> str | None:
             return _invalid_action(item.get("action"))
     if message["type"] == "template":
         return _invalid_template(message)
+    # The whole message against LINE's OpenAPI description (tests/line_schema.py): fundbot
+    # posts its replies and pushes as plain JSON, so nothing else checks their inside.
+    found = problems(message)
+    if found:
+        return f"The request body has {len(found)} error(s) ({'; '.join(found)})"
     return None
 
 

@@ -7,7 +7,6 @@ pushes a text over a limit.
 
 from __future__ import annotations
 
-import copy
 import logging
 from collections.abc import Iterable
 
@@ -67,12 +66,12 @@ def with_quick_replies(message: dict, quick_replies: list[tuple[str, str] | dict
 
 
 def split_for_line(messages: Iterable[dict]) -> list[list[dict]]:
-    """Messages cut to LINE's limits, in batches of at most 5 (one request each)."""
-    flat: list[dict] = []
-    for message in messages:
-        flat.extend(_split_message(copy.deepcopy(message)))
-    for message in flat:
-        _trim_quick_reply(message)
+    """Messages cut to LINE's limits, in batches of at most 5 (one request each).
+
+    The messages given are never changed; one already within the limits is returned as it is
+    (not copied: this runs for every answer, and a balance card is a deep dict).
+    """
+    flat = [_trim_quick_reply(part) for message in messages for part in _split_message(message)]
     size = MESSAGES_PER_REQUEST
     return [flat[start : start + size] for start in range(0, len(flat), size)]
 
@@ -115,6 +114,7 @@ def _message_action(label: str, message_text: str) -> dict:
 def _split_message(message: dict) -> list[dict]:
     if message.get("type") != "text" or line_length(message.get("text", "")) <= TEXT_LIMIT:
         return [message]
+    message = dict(message)
     quick_reply = message.pop("quickReply", None)
     parts = [{**message, "text": chunk} for chunk in split_text(message["text"])]
     if quick_reply:
@@ -122,18 +122,18 @@ def _split_message(message: dict) -> list[dict]:
     return parts
 
 
-def _trim_quick_reply(message: dict) -> None:
+def _trim_quick_reply(message: dict) -> dict:
     items = (message.get("quickReply") or {}).get("items")
-    if items and len(items) > QUICK_REPLY_ITEMS:
-        log.warning(
-            "quick reply: %d items, LINE takes %d; dropped: %s",
-            len(items),
-            QUICK_REPLY_ITEMS,
-            ", ".join(
-                str(item.get("action", {}).get("label")) for item in items[QUICK_REPLY_ITEMS:]
-            ),
-        )
-        message["quickReply"]["items"] = items[:QUICK_REPLY_ITEMS]
+    if not items or len(items) <= QUICK_REPLY_ITEMS:
+        return message
+    log.warning(
+        "quick reply: %d items, LINE takes %d; dropped: %s",
+        len(items),
+        QUICK_REPLY_ITEMS,
+        ", ".join(str(item.get("action", {}).get("label")) for item in items[QUICK_REPLY_ITEMS:]),
+    )
+    quick_reply = {**message["quickReply"], "items": items[:QUICK_REPLY_ITEMS]}
+    return {**message, "quickReply": quick_reply}
 
 
 def _hard_split(line: str, limit: int) -> list[str]:

@@ -21,7 +21,7 @@ from bot.line.client import LineError, QuotaStatus, SendResult
 from bot.line.dispatcher import dispatch, keep_for_push, mark_replies_sent, reply_with_token
 from bot.line.transport import LineTransport, SimulatorTransport, Transport
 from models.base import Database, utcnow
-from models.outbox import OutboxKind, OutboxMessage, enqueue, enqueue_reply
+from models.outbox import OutboxKind, OutboxMessage, enqueue, enqueue_replies, reply_values
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -30,6 +30,7 @@ __all__ = [
     "LineError",
     "Messenger",
     "QuotaStatus",
+    "ReplyDraft",
     "SendResult",
     "Transport",
     "build_messenger",
@@ -49,6 +50,17 @@ REPLY_LEASE = timedelta(seconds=15)
 # LINE honours a reply token for about a minute after the event: up to this age a refusal
 # of a token we may have used means we did.
 TOKEN_SURELY_VALID = timedelta(seconds=50)
+
+
+@dataclass(frozen=True)
+class ReplyDraft:
+    """An answer to an event, to write to the outbox (`Messenger.queue_replies`)."""
+
+    reply_token: str | None
+    messages: list[dict]
+    fallback_to: str | None
+    dedupe_key: str
+    issued_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -121,20 +133,34 @@ class Messenger:
         `issued_at` is when LINE issued the token (the event's time). Without a token the
         answer is queued as a push to `fallback_to`.
         """
+        draft = ReplyDraft(reply_token, list(messages), fallback_to, dedupe_key, issued_at)
+        return self.queue_replies(session, [draft])[0]
+
+    def queue_replies(self, session: Session, drafts: list[ReplyDraft]) -> list[QueuedReply | None]:
+        """`queue_reply` for the events of a handling batch, in one statement."""
         now = utcnow()
-        written = enqueue_reply(
-            session,
-            reply_token,
-            fallback_to,
-            messages,
-            dedupe_key,
-            fresh_until=min(issued_at or now, now) + TOKEN_SURELY_VALID,
-            lease_until=now + REPLY_LEASE,
-            priority=FALLBACK_PRIORITY,
-        )
-        if written is None:
-            return None
-        return QueuedReply(written[0], reply_token, list(messages), fallback_to)
+        rows = [
+            reply_values(
+                draft.reply_token,
+                draft.fallback_to,
+                draft.messages,
+                draft.dedupe_key,
+                fresh_until=min(draft.issued_at or now, now) + TOKEN_SURELY_VALID,
+                lease_until=now + REPLY_LEASE,
+                priority=FALLBACK_PRIORITY,
+            )
+            for draft in drafts
+        ]
+        written = enqueue_replies(session, [row for row in rows if row is not None])
+        queued: list[QueuedReply | None] = []
+        for draft, row in zip(drafts, rows, strict=True):
+            row_id = written.get(draft.dedupe_key) if row is not None else None
+            queued.append(
+                None
+                if row_id is None
+                else QueuedReply(row_id, draft.reply_token, draft.messages, draft.fallback_to)
+            )
+        return queued
 
     def send_reply(self, reply: QueuedReply) -> list[int]:
         """Send a committed answer now; the ids of rows LINE took by token (mark them sent).

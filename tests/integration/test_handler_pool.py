@@ -128,3 +128,37 @@ def test_one_failing_event_of_a_batch_costs_the_others_nothing(app, fake_line):
 
 def now_ms() -> int:
     return int(time.time() * 1000)
+
+
+def test_a_batch_writes_its_answers_in_one_statement_and_sends_each(app, fake_line):
+    from sqlalchemy import event
+
+    from bot.inbound import Answers, handle_next, ingest
+    from bot.line.messenger import build_messenger
+    from handlers.router import Router
+    from models.base import utcnow
+
+    runtime = app.extensions["fundbot"]
+    router = Router()
+    router.add("message.text", Boom())
+    users = [f"U{n:032x}" for n in range(4)]
+    events = [
+        routed(fake_line, text_event(user, "hi", timestamp=now_ms() + n))
+        for n, user in enumerate(users)
+    ]
+    ingest(runtime.db, events, received_at=utcnow())
+    inserts = []
+
+    def note(_conn, _cursor, statement, *_args):
+        if statement.lstrip().upper().startswith("INSERT INTO OUTBOX_MESSAGE"):
+            inserts.append(statement)
+
+    event.listen(runtime.db.engine, "before_cursor_execute", note)
+    answers = Answers(build_messenger(runtime))
+    answers.reply_seconds = 0.001  # LINE is quick: a whole batch at once
+    handle_next(runtime, answers.messenger, answers, router=router)
+    answers.settle()
+    event.remove(runtime.db.engine, "before_cursor_execute", note)
+    assert len(inserts) == 1
+    assert count(app, DONE) == 4
+    assert [fake_line.texts_to(user) for user in users] == [["ok"]] * 4
