@@ -117,6 +117,7 @@ def _register() -> None:
         hardship,
         identity,
         importer,
+        kkcj,
         payments,
         relief,
         reminders,
@@ -131,6 +132,7 @@ def _register() -> None:
     modules = (
         db,
         importer,
+        kkcj,
         arrears,
         relief,
         payments,

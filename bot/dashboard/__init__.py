@@ -24,7 +24,7 @@ class _SessionInterface(SecureCookieSessionInterface):
 
 def init_app(app: Flask) -> None:
     """Set up logins, sessions and CSRF protection, and serve the dashboard from `app`."""
-    from bot.dashboard import auth, exports, views  # noqa: F401 - routes register on bp
+    from bot.dashboard import auth, exports, funds, views  # noqa: F401 - routes register on bp
 
     # Flask's defaults exist already (no SameSite, 31 days): these replace them.
     app.config.update(
