@@ -93,7 +93,7 @@ def report_headers(report: FollowupReport) -> list[str]:
     before = format_date(report.baseline)
     after = format_date(report.as_of)
     return [
-        _("No."),
+        _("Order no."),
         _("District"),
         _("Subdistrict"),
         _("Village"),
