@@ -70,8 +70,15 @@ def funds(session):
         ])  # fmt: skip
     for number, path in enumerate(("แก่งคอย/หินซ้อน/หมู่ 3", "หนองแค/ห้วยขมิ้น/หมู่ 1")):
         borrower = make_borrower(session, f"นายกู้ ที่{number}", made[path].area)
-        make_contract(session, f"K-00{number}", principal="6000", fund=made[path],
-                      borrower=borrower, contract_date=date(2025, 6, 1), first_due=date(2025, 6, 15))  # fmt: skip
+        make_contract(
+            session,
+            f"K-00{number}",
+            principal="6000",
+            fund=made[path],
+            borrower=borrower,
+            contract_date=date(2025, 6, 1),
+            first_due=date(2025, 6, 15),
+        )
     session.commit()
     return made
 
