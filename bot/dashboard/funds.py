@@ -109,7 +109,11 @@ def _quarter_choices(day) -> list[tuple[str, str]]:
     return choices
 
 
-@bp.get("/funds/<any(monthly, quarterly):kind>.<any(xlsx, csv):extension>")
+# One plain rule per file (not converters), so every URL is a literal one can list and test.
+@bp.get("/funds/monthly.xlsx", defaults={"kind": "monthly", "extension": "xlsx"})
+@bp.get("/funds/monthly.csv", defaults={"kind": "monthly", "extension": "csv"})
+@bp.get("/funds/quarterly.xlsx", defaults={"kind": "quarterly", "extension": "xlsx"})
+@bp.get("/funds/quarterly.csv", defaults={"kind": "quarterly", "extension": "csv"})
 def funds_report(kind: str, extension: str):
     """The monthly (?month=2569-10) or quarterly (?quarter=2570Q1) follow-up, as a file."""
     session = db_session()
