@@ -87,7 +87,8 @@ def funds():
         sort=sort,
         descending=descending,
         months=month_choices(day)[3:],
-        this_month=f"{day.year:04d}-{day.month:02d}",
+        # The report due this month (by the 15th) is last month's.
+        report_month=(day.replace(day=1) - timedelta(days=1)).strftime("%Y-%m"),
         quarters=quarters,
         fund_status_label=fund_status_label,
         row_class=_row_class,
