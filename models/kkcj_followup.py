@@ -84,6 +84,11 @@ def month_of(day: date) -> Period:
     return month(day.year, day.month)
 
 
+def month_before(day: date) -> Period:
+    """The month before the one `day` is in: the month whose report falls due next."""
+    return month_of(day.replace(day=1) - timedelta(days=1))
+
+
 def quarter_of(day: date) -> Period:
     """The fiscal quarter `day` is in."""
     fiscal_year = day.year + 1 if day.month >= 10 else day.year

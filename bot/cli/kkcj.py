@@ -22,7 +22,7 @@ from models.fund_register.importing import import_fund_register
 from models.kkcj_followup import (
     Period,
     followup_report,
-    month_of,
+    month_before,
     parse_month,
     parse_quarter,
     quarter_of,
@@ -83,12 +83,15 @@ def _report_options(command):
 
 
 @report_group.command("kkcj-monthly")
-@click.option("--month", "month_text", help="The month: 2569-10 or 10/2569 (default this month).")
+@click.option(
+    "--month", "month_text",
+    help="The month: 2569-10 or 10/2569 (default last month, due by the 15th).",
+)  # fmt: skip
 @_report_options
 @pass_runtime
 def kkcj_monthly(lazy, month_text, area_path, output_format, output) -> None:
     """The monthly follow-up of the KKCJ funds under accelerated follow-up (due the 15th)."""
-    _write_report(lazy, parse_month, month_text, area_path, output_format, output)
+    _write_report(lazy, (parse_month, month_before), month_text, area_path, output_format, output)
 
 
 @report_group.command("kkcj-quarterly")
@@ -100,17 +103,17 @@ def kkcj_monthly(lazy, month_text, area_path, output_format, output) -> None:
 @pass_runtime
 def kkcj_quarterly(lazy, quarter_text, area_path, output_format, output) -> None:
     """The quarterly follow-up of the KKCJ funds (due in the quarter's last week)."""
-    _write_report(lazy, parse_quarter, quarter_text, area_path, output_format, output)
+    _write_report(lazy, (parse_quarter, quarter_of), quarter_text, area_path, output_format, output)
 
 
-def _write_report(lazy, parse, text, area_path, output_format, output) -> None:
+def _write_report(lazy, periods, text, area_path, output_format, output) -> None:
+    """Build the report for the period `text` names (parse), or the current one, and write
+    it; `periods` is (parse, current)."""
+    parse, current = periods
     runtime = runtime_of(lazy)
     province = runtime.settings.province
     today = datetime.now(runtime.settings.timezone).date()
-    if text:
-        period: Period = parse(text)
-    else:
-        period = (month_of if parse is parse_month else quarter_of)(today)
+    period: Period = parse(text) if text else current(today)
     with runtime.db.session() as session:
         scope = [province]
         if area_path:

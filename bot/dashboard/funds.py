@@ -25,7 +25,7 @@ from models.errors import DomainError
 from models.kkcj_followup import (
     FundLine,
     followup_report,
-    month_of,
+    month_before,
     parse_month,
     parse_quarter,
     quarter_of,
@@ -88,7 +88,7 @@ def funds():
         descending=descending,
         months=month_choices(day)[3:],
         # The report due this month (by the 15th) is last month's.
-        report_month=(day.replace(day=1) - timedelta(days=1)).strftime("%Y-%m"),
+        report_month=month_before(day).start.strftime("%Y-%m"),
         quarters=quarters,
         fund_status_label=fund_status_label,
         row_class=_row_class,
@@ -123,7 +123,7 @@ def funds_report(kind: str, extension: str):
     try:
         if kind == "monthly":
             text = request.args.get("month")
-            period = parse_month(text) if text else month_of(day)
+            period = parse_month(text) if text else month_before(day)
         else:
             text = request.args.get("quarter")
             period = parse_quarter(text) if text else quarter_of(day)

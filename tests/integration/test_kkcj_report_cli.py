@@ -104,3 +104,13 @@ def test_the_demo_has_a_fund_register_behind_its_kkcj_funds(cli, db):
     assert report.lines, "some demo funds are under follow-up"
     assert report.totals.at_risk > 0
     assert report.totals.lent > 0
+
+
+def test_without_a_period_last_month_and_this_quarter(cli):
+    assert cli("import-funds", str(EXAMPLE)).exit_code == 0
+
+    assert cli("report", "kkcj-monthly").exit_code == 0
+    assert cli("report", "kkcj-quarterly", "--format", "csv").exit_code == 0
+
+    assert Path("kkcj-monthly-2569-11.xlsx").exists()  # today is 1 December 2569
+    assert Path("kkcj-quarterly-2570Q1.csv").exists()

@@ -7,7 +7,14 @@ from datetime import date
 import pytest
 
 from models.errors import DomainError
-from models.kkcj_followup import fiscal_quarter, month_of, parse_month, parse_quarter, quarter_of
+from models.kkcj_followup import (
+    fiscal_quarter,
+    month_before,
+    month_of,
+    parse_month,
+    parse_quarter,
+    quarter_of,
+)
 from models.thai_order import thai_key
 
 
@@ -68,3 +75,8 @@ def test_districts_in_thai_dictionary_order():
         "หนองแค",
         "หนองแซง",
     ]
+
+
+def test_the_month_due_next_is_last_month():
+    assert month_before(date(2026, 1, 10)).key == "2568-12"
+    assert month_before(date(2026, 3, 31)).end == date(2026, 2, 28)
