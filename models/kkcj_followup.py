@@ -216,11 +216,7 @@ def village_funds(session: Session, scope: list[str], as_of: date) -> list[FundL
     none shows zeros and the normal status); lent and overdue are the arrears engine's
     outstanding principal and overdue amount of the fund's contracts on `as_of`.
     """
-    funds = session.execute(
-        select(Fund.id, Fund.name, Area.id, Area.path, Area.village_no)
-        .join(Area, Area.id == Fund.area_id)
-        .where(Fund.kind == FundKind.KKCJ, within(Area.path, scope))
-    ).all()
+    funds = _funds_in(session, scope)
     entries = latest_entries(session, [row[0] for row in funds], as_of)
     # A village fund lends to its own village: the village's KKCJ totals are the fund's.
     arrears = {
@@ -258,6 +254,15 @@ def village_funds(session: Session, scope: list[str], as_of: date) -> list[FundL
         )
     lines.sort(key=lambda line: line.order)
     return lines
+
+
+def _funds_in(session: Session, scope: list[str]) -> list:
+    """(fund id, name, area id, area path, village number) of the KKCJ funds in `scope`."""
+    return session.execute(
+        select(Fund.id, Fund.name, Area.id, Area.path, Area.village_no)
+        .join(Area, Area.id == Fund.area_id)
+        .where(Fund.kind == FundKind.KKCJ, within(Area.path, scope))
+    ).all()
 
 
 # ------------------------------------------------------------------------------ the reports
@@ -326,15 +331,25 @@ def followup_report(
     """
     as_of = min(period.end, today)
     baseline = period.start - timedelta(days=1)
-    lines = village_funds(session, scope, as_of)
-    before = latest_entries(session, [line.fund_id for line in lines], baseline)
-    chosen = []
-    for line in lines:
+    funds = {row[0]: row[3] for row in _funds_in(session, scope)}
+    before = latest_entries(session, list(funds), baseline)
+    after = latest_entries(session, list(funds), as_of)
+    # Only the problem funds' contracts go through the arrears engine: a tenth of them.
+    chosen = [
+        path
+        for fund_id, path in funds.items()
+        if _problem(after.get(fund_id)) or _problem(before.get(fund_id))
+    ]
+    lines = []
+    for line in village_funds(session, chosen, as_of):
         entry = before.get(line.fund_id)
-        start_status = entry.status.value if entry else FundStatus.NORMAL.value
-        start_problem = entry.problem_money if entry else ZERO
-        start_damaged = entry.damaged_money if entry else ZERO
-        followed = FundStatus.FOLLOWUP.value in (line.status, start_status)
-        if followed or line.at_risk or start_problem or start_damaged:
-            chosen.append(FollowupLine(line, start_status, start_problem, start_damaged))
-    return FollowupReport(period=period, as_of=as_of, baseline=baseline, lines=chosen)
+        start = (entry.status.value, entry.problem_money, entry.damaged_money) if entry else None
+        lines.append(FollowupLine(line, *(start or (FundStatus.NORMAL.value, ZERO, ZERO))))
+    return FollowupReport(period=period, as_of=as_of, baseline=baseline, lines=lines)
+
+
+def _problem(entry: FundRegisterEntry | None) -> bool:
+    """Whether a register entry shows a fund under follow-up, or holding problem money."""
+    if entry is None:
+        return False
+    return entry.status is FundStatus.FOLLOWUP or bool(entry.at_risk)
