@@ -6,7 +6,8 @@ contracts (bench.generate's: 229 village funds), on SQLite and PostgreSQL.
 Adds month-end register entries for every KKCJ fund (one in ten under follow-up), then times
 on 15 March 2026: the page's rows (village_funds: the register's latest entries and the
 arrears engine's village totals of KKCJ contracts), the February monthly report and the
-second quarter's report, each built and written as .xlsx. Prints the median and the worst.
+second quarter's report, each built and written as .xlsx; and, for scale, the arrears
+engine's district totals over every contract. Prints the median and the worst.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from sqlalchemy import delete, select
 from bench.generate import BENCH_AS_OF, PROVINCE, count_contracts, generate, prepare_schema
 from bot.i18n import use_locale
 from bot.kkcj_export import report_xlsx
+from models.arrears import area_arrears
 from models.audit import Actor
 from models.base import Database
 from models.fund import Fund
@@ -83,6 +85,11 @@ def _register(db: Database) -> None:
 def _time(engine: str, db: Database, runs: int) -> None:
     scope = [PROVINCE]
     cases = {
+        # For scale: the arrears engine's totals per district over every contract, which the
+        # overview page also computes.
+        "reference: area_arrears by district": lambda s: len(
+            area_arrears(s, BENCH_AS_OF, level="district", scope=scope)
+        ),
         "funds page rows (village_funds)": lambda s: len(village_funds(s, scope, BENCH_AS_OF)),
         "monthly report 2569-02 + xlsx": lambda s: _report(s, parse_month("2569-02")),
         "quarterly report 2569Q2 + xlsx": lambda s: _report(s, parse_quarter("2569Q2")),
