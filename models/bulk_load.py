@@ -36,7 +36,7 @@ from models.relief_rules import (
     moratorium_after,
     plan_restructuring,
 )
-from models.schedule import build_schedule, round_satang
+from models.schedule import build_schedule, checked_terms, installment_values, round_satang
 from models.types import (
     BorrowerKind,
     ContractStatus,
@@ -361,6 +361,14 @@ class Book:
 
     # ------------------------------------------------------------------ contracts
 
+    def _new_installments(
+        self, contract: NewContract, schedule_no: int, lines, effective_from: date
+    ) -> list[NewInstallment]:
+        """Installment rows, nothing paid yet, for these schedule lines of a new contract."""
+        take = self._ids[Installment].take
+        values = installment_values(lines, schedule_no=schedule_no, effective_from=effective_from)
+        return [NewInstallment(id=take(), contract_id=contract.id, **row) for row in values]
+
     def add_contract(
         self,
         *,
@@ -376,16 +384,9 @@ class Book:
         officer_id: int | None = None,
     ) -> NewContract:
         """A new contract with schedule 1, as models.schedule.create_contract makes it."""
-        principal = round_satang(Decimal(principal))
-        annual_interest_rate = Decimal(annual_interest_rate)
-        if principal <= 0:
-            raise DomainError("principal_not_positive")
-        if annual_interest_rate < 0:
-            raise DomainError("rate_negative")
-        if installment_count < 1:
-            raise DomainError("contract_needs_installment")
-        if first_due_date < contract_date:
-            raise DomainError("first_due_before_contract")
+        principal, annual_interest_rate = checked_terms(
+            principal, annual_interest_rate, installment_count, contract_date, first_due_date
+        )
         frequency = Frequency(frequency)
         contract_no = contract_no.strip()
         contract = NewContract(
@@ -394,23 +395,7 @@ class Book:
         lines = build_schedule(
             principal, annual_interest_rate, first_due_date, installment_count, frequency
         )
-        take = self._ids[Installment].take
-        contract.installments = [
-            NewInstallment(
-                id=take(),
-                contract_id=contract.id,
-                schedule_no=1,
-                seq=line.seq,
-                due_date=line.due_date,
-                original_due_date=line.due_date,
-                principal_due=line.principal,
-                interest_due=line.interest,
-                principal_paid=ZERO,
-                interest_paid=ZERO,
-                effective_from=contract_date,
-            )
-            for line in lines
-        ]
+        contract.installments = self._new_installments(contract, 1, lines, contract_date)
         self.contracts.append(
             {
                 "id": contract.id,
@@ -595,23 +580,7 @@ class Book:
             frequency=frequency,
             effective=effective,
         )
-        take = self._ids[Installment].take
-        new_rows = [
-            NewInstallment(
-                id=take(),
-                contract_id=contract.id,
-                schedule_no=plan.schedule_no,
-                seq=line.seq,
-                due_date=line.due_date,
-                original_due_date=line.due_date,
-                principal_due=line.principal,
-                interest_due=line.interest,
-                principal_paid=ZERO,
-                interest_paid=ZERO,
-                effective_from=effective,
-            )
-            for line in plan.lines
-        ]
+        new_rows = self._new_installments(contract, plan.schedule_no, plan.lines, effective)
         new_rows[0].interest_due += plan.carried
         contract.installments.extend(new_rows)
         apply_restructuring(contract, plan)

@@ -659,12 +659,7 @@ def _group_notices(session: Session, book: PolicyBook, day: date, start: datetim
             .join(Fund, Fund.id == Contract.fund_id)
             .join(Borrower, Borrower.id == Contract.borrower_id)
             .join(home, home.id == Borrower.area_id)
-            .join(
-                LineGroup,
-                LineGroup.area_id.in_(
-                    [home.id, home.subdistrict_id, home.district_id, home.province_id]
-                ),
-            )
+            .join(LineGroup, _group_serves(home))
             .where(
                 LineGroup.kind == GROUP_REMINDER,
                 LineGroup.active.is_(True),
@@ -687,6 +682,11 @@ def _group_notices(session: Session, book: PolicyBook, day: date, start: datetim
         GroupNotice(line_group_pk=pk, group_id=ids[pk], due=sorted(set(dues), key=lambda d: d[1]))
         for pk, dues in sorted(notices.items())
     ]
+
+
+def _group_serves(home):
+    """A group registered for a village, or for any area above it, serves that village."""
+    return LineGroup.area_id.in_([home.id, home.subdistrict_id, home.district_id, home.province_id])
 
 
 def _digests(session: Session, day: date, zone: ZoneInfo) -> list[StaffNotice]:
@@ -715,12 +715,7 @@ def _digests(session: Session, day: date, zone: ZoneInfo) -> list[StaffNotice]:
         .join(Contract, Contract.id == VisitTask.contract_id)
         .join(home, home.id == VisitTask.area_id)
         .outerjoin(officer, officer.id == VisitTask.officer_id)
-        .join(
-            LineGroup,
-            LineGroup.area_id.in_(
-                [home.id, home.subdistrict_id, home.district_id, home.province_id]
-            ),
-        )
+        .join(LineGroup, _group_serves(home))
         .where(
             LineGroup.kind == GROUP_TEAM,
             LineGroup.active.is_(True),

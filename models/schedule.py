@@ -91,24 +91,32 @@ def build_schedule(
     return lines
 
 
+def installment_values(
+    lines: list[ScheduleLine], *, schedule_no: int, effective_from: date
+) -> list[dict]:
+    """The column values of unpaid installments for schedule lines."""
+    return [
+        {
+            "schedule_no": schedule_no,
+            "seq": line.seq,
+            "due_date": line.due_date,
+            "original_due_date": line.due_date,
+            "principal_due": line.principal,
+            "interest_due": line.interest,
+            "principal_paid": Decimal(0),
+            "interest_paid": Decimal(0),
+            "effective_from": effective_from,
+        }
+        for line in lines
+    ]
+
+
 def installments_for(
     lines: list[ScheduleLine], *, schedule_no: int, effective_from: date
 ) -> list[Installment]:
     """Unsaved Installment rows for schedule lines."""
-    return [
-        Installment(
-            schedule_no=schedule_no,
-            seq=line.seq,
-            due_date=line.due_date,
-            original_due_date=line.due_date,
-            principal_due=line.principal,
-            interest_due=line.interest,
-            principal_paid=Decimal(0),
-            interest_paid=Decimal(0),
-            effective_from=effective_from,
-        )
-        for line in lines
-    ]
+    values = installment_values(lines, schedule_no=schedule_no, effective_from=effective_from)
+    return [Installment(**row) for row in values]
 
 
 def create_contract(
@@ -127,11 +135,9 @@ def create_contract(
     officer: Staff | None = None,
 ) -> Contract:
     """A new contract with its installment schedule (schedule 1), audited."""
-    principal = round_satang(Decimal(principal))
-    annual_interest_rate = Decimal(annual_interest_rate)
-    _check_terms(principal, annual_interest_rate, installment_count)
-    if first_due_date < contract_date:
-        raise DomainError("first_due_before_contract")
+    principal, annual_interest_rate = checked_terms(
+        principal, annual_interest_rate, installment_count, contract_date, first_due_date
+    )
     frequency = Frequency(frequency)
     lines = build_schedule(
         principal, annual_interest_rate, first_due_date, installment_count, frequency
@@ -173,6 +179,19 @@ def create_contract(
         },
     )
     return contract
+
+
+def checked_terms(
+    principal: Decimal, rate: Decimal, count: int, contract_date: date, first_due_date: date
+) -> tuple[Decimal, Decimal]:
+    """The principal (to the satang) and the rate of a new contract; terms no schedule can be
+    built from are refused."""
+    principal = round_satang(Decimal(principal))
+    rate = Decimal(rate)
+    _check_terms(principal, rate, count)
+    if first_due_date < contract_date:
+        raise DomainError("first_due_before_contract")
+    return principal, rate
 
 
 def _check_terms(principal: Decimal, rate: Decimal, count: int) -> None:

@@ -169,3 +169,20 @@ def report_text(notice: StaffNotice) -> str:
         "%(date)s, the end of the quarter.",
         date=deadline,
     )
+
+
+def run_summary(report) -> str:
+    """One line on a reminder run (a scheduler.reminders.RemindReport): what went to whom."""
+    plan = report.plan
+    return _(
+        "Reminders for %(date)s: %(debtors)d debtors, %(groups)d groups, %(staff)d staff "
+        "messages, %(visits)d visit tasks; %(held)d held back by the monthly quota; "
+        "%(sent)d sent.",
+        date=format_date(plan.day),
+        debtors=len(plan.debtors),
+        groups=len(plan.groups),
+        staff=len(plan.staff),
+        visits=plan.visits,
+        held=report.held,
+        sent=report.sent,
+    )

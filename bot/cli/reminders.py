@@ -27,6 +27,7 @@ STATUSES = [s.value for s in OutboxStatus]
 def remind_command(lazy, at: str | None, dry_run: bool) -> None:
     """Plan the reminders due now and send those that may go now."""
     from bot.line.messenger import build_messenger
+    from scheduler.reminder_texts import run_summary
     from scheduler.reminders import remind
 
     runtime = runtime_of(lazy)
@@ -35,7 +36,6 @@ def remind_command(lazy, at: str | None, dry_run: bool) -> None:
     book = load_policy(runtime.settings.instance_path)
     transport = build_messenger(runtime).transport
     report = remind(runtime.db, transport, book, now=now, dry_run=dry_run)
-    plan = report.plan
     if dry_run:
         for row in report.rows:
             local = row.send_at.astimezone(zone)
@@ -49,20 +49,7 @@ def remind_command(lazy, at: str | None, dry_run: bool) -> None:
             for text in row.texts:
                 click.echo(text)
             click.echo("")
-    click.echo(
-        _(
-            "Reminders for %(date)s: %(debtors)d debtors, %(groups)d groups, %(staff)d staff "
-            "messages, %(visits)d visit tasks; %(held)d held back by the monthly quota; "
-            "%(sent)d sent.",
-            date=format_date(plan.day),
-            debtors=len(plan.debtors),
-            groups=len(plan.groups),
-            staff=len(plan.staff),
-            visits=plan.visits,
-            held=report.held,
-            sent=report.sent,
-        )
-    )
+    click.echo(run_summary(report))
     if dry_run:
         click.echo(_("Dry run: nothing was sent or changed."))
 

@@ -9,7 +9,7 @@ from flask import current_app, jsonify, request, send_file
 from werkzeug.exceptions import BadRequest, NotFound
 
 from bot.errors import UserError, explain
-from bot.i18n import _, format_date
+from bot.i18n import _
 from bot.inbound import ingest, process
 from bot.line import events as make
 from bot.line.transport import simulator_content_path
@@ -224,6 +224,7 @@ def _instance_path():
 def remind_as_of():
     """Plan and send the reminders as if it were `at` (what `fundbot remind --at` does)."""
     from models.reminder_policy import load_policy
+    from scheduler.reminder_texts import run_summary
     from scheduler.reminders import remind
 
     runtime = current_app.extensions["fundbot"]
@@ -235,18 +236,7 @@ def remind_as_of():
     book = load_policy(runtime.settings.instance_path)
     report = remind(runtime.db, messenger.transport, book, now=moment)
     plan = report.plan
-    summary = _(
-        "Reminders for %(date)s: %(debtors)d debtors, %(groups)d groups, %(staff)d staff "
-        "messages, %(visits)d visit tasks; %(held)d held back by the monthly quota; "
-        "%(sent)d sent.",
-        date=format_date(plan.day),
-        debtors=len(plan.debtors),
-        groups=len(plan.groups),
-        staff=len(plan.staff),
-        visits=plan.visits,
-        held=report.held,
-        sent=report.sent,
-    )
+    summary = run_summary(report)
     return jsonify(ok=True, sent=report.sent, debtors=len(plan.debtors), summary=summary)
 
 
