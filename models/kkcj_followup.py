@@ -327,8 +327,11 @@ def followup_report(
     or holding problem or damaged money, at the period's end or the day before it began
     (so a fund that came out of follow-up in the period is reported too, with its result).
 
-    Figures are as of the period's last day, or `today` while the period runs.
+    Figures are as of the period's last day, or `today` while the period runs; a period that
+    has not begun is refused (DomainError period_not_begun).
     """
+    if period.start > today:
+        raise DomainError("period_not_begun", period=period.key)
     as_of = min(period.end, today)
     baseline = period.start - timedelta(days=1)
     funds = {row[0]: row[3] for row in _funds_in(session, scope)}

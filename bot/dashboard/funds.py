@@ -118,7 +118,7 @@ def _quarter_choices(day) -> list[tuple[str, str]]:
 def funds_report(kind: str, extension: str):
     """The monthly (?month=2569-10) or quarterly (?quarter=2570Q1) follow-up, as a file."""
     session = db_session()
-    chosen, district = _chosen_scope(session)
+    chosen = _chosen_scope(session)[0]
     day = today()
     try:
         if kind == "monthly":
@@ -127,9 +127,9 @@ def funds_report(kind: str, extension: str):
         else:
             text = request.args.get("quarter")
             period = parse_quarter(text) if text else quarter_of(day)
+        report = followup_report(session, chosen, period, day)
     except DomainError:
         abort(404)
-    report = followup_report(session, chosen, period, day)
     where = area_title(chosen, runtime().settings.province)
     if extension == "xlsx":
         body, mimetype = report_xlsx(report, where), XLSX_TYPE

@@ -256,3 +256,4 @@ def test_a_chair_written_as_a_formula_is_inert_in_both_files(admin, funds, sessi
 def test_a_bad_period_is_not_found(admin):
     assert admin.get("/staff/funds/monthly.xlsx?month=2569-13").status_code == 404
     assert admin.get("/staff/funds/quarterly.xlsx?quarter=2570Q5").status_code == 404
+    assert admin.get("/staff/funds/monthly.csv?month=2569-04").status_code == 404  # not begun

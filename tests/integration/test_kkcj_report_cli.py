@@ -92,6 +92,8 @@ def test_a_wrong_quarter_or_area_is_one_line(cli):
     assert result.output.strip().count("\n") == 0
     assert "2570Q1" in result.output
     assert cli("report", "kkcj-monthly", "--area", "ไม่มี").exit_code == 1
+    later = cli("report", "kkcj-monthly", "--month", "1/2570")
+    assert later.exit_code == 1 and "2570-01" in later.output
 
 
 def test_the_demo_has_a_fund_register_behind_its_kkcj_funds(cli, db):
