@@ -20,9 +20,6 @@ from models.kkcj_followup import QUARTERLY, FollowupReport, Period
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MONEY_FORMAT = "#,##0.00"
-# Where the money columns start in a report row (after no., district, subdistrict, village,
-# chair and status).
-FIRST_MONEY_COLUMN = 6
 
 
 def fund_status_label(code: str) -> str:
