@@ -51,11 +51,10 @@ def _register_blueprints(app: Flask, runtime: Runtime) -> None:
     dashboard.init_app(app)
     if not runtime.settings.line_configured:
         # The simulator lets anyone act as anyone: it exists only while LINE is not set up.
-        # It answers only to this machine; when the dashboard lands, pass its login too:
-        # simulator.init_app(app, login_check=<the dashboard's login check>).
+        # It answers only to this machine, and only to staff logged in to the dashboard.
         from bot import simulator
 
-        simulator.init_app(app)
+        simulator.init_app(app, login_check=dashboard.simulator_login_check)
 
 
 def _register_error_handlers(app: Flask) -> None:

@@ -9,8 +9,10 @@ from __future__ import annotations
 from bot.i18n import _, format_date
 from bot.line import messages as line_messages
 from handlers.context import ChatContext
-from handlers.officer_access import allowed, debtor_label, find_debtor, scope
+from handlers.officer_access import allowed, scope
+from handlers.officer_debtor import debtor_label
 from handlers.router import Command, Router
+from models.debtor_lookup import find_debtor
 from models.directory import contract_numbers
 from models.linking import CODE_TTL, issue_borrower_code
 

@@ -1,8 +1,9 @@
 """`ขอผ่อนผัน <ผู้กู้> <เหตุผล>` / `hardship`: a request for relief, for staff to decide.
 
-An officer names a debtor of their areas, then the reason; a debtor sends `ขอผ่อนผัน
-<เหตุผล>` for themselves. The request is stored (models/hardship.py, audited) and listed by
-`fundbot hardship list`; nothing about the loan changes until staff decide.
+An officer names a debtor of their areas, then the reason (namesakes get the officers' pick,
+handlers/officer_debtor.py); a debtor sends `ขอผ่อนผัน <เหตุผล>` for themselves. The
+request is stored (models/hardship.py, audited); nothing about the loan changes until staff
+decide it (`ผ่อนผัน`, handlers/staff_hardship.py, or `fundbot hardship approve|reject`).
 """
 
 from __future__ import annotations
@@ -11,12 +12,15 @@ from bot.errors import explain
 from bot.i18n import _
 from bot.line import messages as line_messages
 from handlers.context import ChatContext
-from handlers.officer_access import allowed, debtor_label, find_debtor, scope
+from handlers.officer_access import allowed
+from handlers.officer_debtor import COMPLETERS, debtor_label, start_with_text
 from handlers.router import Command, Router
 from models.borrower import Borrower
+from models.contract import Contract
 from models.errors import DomainError
 from models.hardship import request_hardship
 
+NAME = "hardship"
 WORDS = ("ขอผ่อนผัน", "hardship")
 
 
@@ -29,28 +33,26 @@ def hardship(ctx: ChatContext) -> None:
     if ctx.staff is None and ctx.borrower is not None:
         _for_myself(ctx)
         return
-    if not allowed(ctx):
-        return
-    words = ctx.args.split()
-    if len(words) < 2:
-        ctx.reply(usage())
-        return
-    found = _debtor_and_reason(ctx, words)
-    if found is None:
-        ctx.reply(
-            _("No single debtor in your areas matches the start of %(text)s", text=ctx.args)
-            + "\n"
-            + usage()
-        )
-        return
-    borrower, reason = found
-    if not _file(ctx, borrower, reason):
+    if allowed(ctx):
+        start_with_text(ctx, NAME, usage)
+
+
+def complete(
+    ctx: ChatContext,
+    borrower: Borrower,
+    _contract: Contract | None,
+    payload: dict,
+    _origin: str,
+    _confirmed: bool,
+) -> None:
+    """File the request for the debtor named (or picked among namesakes)."""
+    if not _file(ctx, borrower, payload["text"]):
         return
     ctx.reply(
         _(
             "The request for %(name)s is recorded for the fund staff to decide: %(reason)s",
             name=debtor_label(borrower),
-            reason=reason,
+            reason=payload["text"],
         )
     )
 
@@ -87,18 +89,12 @@ def _file(ctx: ChatContext, borrower: Borrower, reason: str) -> bool:
     return True
 
 
-def _debtor_and_reason(ctx: ChatContext, words: list[str]) -> tuple[Borrower, str] | None:
-    """The longest start of the words that names one debtor, and the rest as the reason."""
-    for cut in range(len(words) - 1, 0, -1):
-        found = find_debtor(ctx.session, scope(ctx), " ".join(words[:cut]))
-        if found.borrowers and found.exact:
-            return found.borrowers[0], " ".join(words[cut:])
-    return None
-
-
 def usage() -> str:
     """How the command is written, with an example."""
     return _(
         "Send ขอผ่อนผัน, the debtor's name or contract number, then the reason, for "
         "example: ขอผ่อนผัน W-001 น้ำท่วมนา ขอพักชำระ"
     )
+
+
+COMPLETERS[NAME] = complete

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from bot.i18n import _
 from handlers.context import ChatContext
-from handlers.officer_common import (
+from handlers.officer_access import OfficerCommand
+from handlers.officer_debtor import (
     COMPLETERS,
-    OfficerCommand,
     start_with_text,
     store_report_once,
     usage,

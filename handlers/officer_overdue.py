@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from bot.i18n import _, format_money
-from bot.line import messages as line_messages
 from handlers.context import ChatContext
 from handlers.officer_access import (
-    button,
+    in_scope,
     int_field,
     officer_command,
     on_postback,
     postback,
-    postback_data,
     scope,
 )
+from handlers.officer_cards import card, command_button, fill_button, page
 from handlers.router import Command, Router
 from handlers.texts import fund_label
 from models.area import find_area
@@ -45,7 +44,7 @@ def _answer(ctx: ChatContext, area_text: str, offset: int) -> None:
         if area is None:
             ctx.reply(_("No area called %(path)s", path=area_text) + "\n" + usage())
             return
-        if not any(own.contains(area) for own in ctx.staff.areas):
+        if not in_scope(area.path, paths):
             ctx.reply(
                 _(
                     "%(area)s is outside your areas (%(areas)s)",
@@ -59,27 +58,27 @@ def _answer(ctx: ChatContext, area_text: str, offset: int) -> None:
     if not rows:
         ctx.reply(_("Nobody in your areas is behind with their payments today"))
         return
-    page = rows[offset : offset + PAGE]
-    if not page:
+    if offset >= len(rows):
         ctx.reply(_("That is the whole list (%(count)d contracts in arrears)", count=len(rows)))
         return
-    lines = [
-        _(
-            "In arrears today, worst first (%(first)d-%(last)d of %(count)d):",
-            first=offset + 1,
-            last=offset + len(page),
-            count=len(rows),
-        )
-    ]
-    lines += [_line(offset + n, row) for n, row in enumerate(page, start=1)]
-    quick = None
-    if offset + PAGE < len(rows):
-        lines.append(
-            _('Tap "More" for the next %(count)d', count=min(PAGE, len(rows) - offset - PAGE))
-        )
-        data = postback_data("overdue", offset=offset + PAGE, area=area_text)
-        quick = [button(_("More"), data, _("More overdue debtors"))]
-    ctx.reply(line_messages.text("\n".join(lines), quick_replies=quick))
+    title = _(
+        "In arrears today, worst first (%(first)d-%(last)d of %(count)d):",
+        first=offset + 1,
+        last=min(offset + PAGE, len(rows)),
+        count=len(rows),
+    )
+    page(
+        ctx,
+        rows,
+        offset,
+        PAGE,
+        title=title,
+        line=_line,
+        bubble=_bubble,
+        more="overdue",
+        more_said=_("More overdue debtors"),
+        more_values={"area": area_text},
+    )
 
 
 def late_contracts(ctx: ChatContext, paths: list[str]) -> list[ContractArrears]:
@@ -101,6 +100,23 @@ def _line(number: int, row: ContractArrears) -> str:
         area=_short(row.area),
         amount=format_money(row.overdue_amount),
         days=row.days_past_due,
+    )
+
+
+def _bubble(number: int, row: ContractArrears) -> dict:
+    return card(
+        f"{number}. {row.borrower_name}",
+        [
+            (_("Area"), _short(row.area)),
+            (_("Contract"), f"{row.contract_no} ({fund_label(row.fund)})"),
+            (_("Overdue"), format_money(row.overdue_amount)),
+            (_("Days late"), str(row.days_past_due)),
+        ],
+        [
+            command_button(_("Status"), f"สถานะ {row.contract_no}"),
+            fill_button(_("Record a payment"), f"รับชำระ {row.contract_no} "),
+            fill_button(_("Record a visit"), f"เยี่ยม {row.contract_no} "),
+        ],
     )
 
 

@@ -11,10 +11,11 @@ from decimal import Decimal
 
 from bot.i18n import _
 from bot.line import messages as line_messages
+from bot.payment_question import payment_question
 from handlers.context import ChatContext
-from handlers.officer_common import (
+from handlers.officer_access import OfficerCommand
+from handlers.officer_debtor import (
     COMPLETERS,
-    OfficerCommand,
     active_contracts,
     ask_confirm,
     money,
@@ -26,14 +27,8 @@ from handlers.officer_common import (
 from models.arrears import contract_arrears
 from models.borrower import Borrower
 from models.contract import Contract
-from models.field_reports import (
-    PAYMENT,
-    add_report,
-    by_origin,
-    close_case_if_cleared,
-    settle_promises,
-)
-from models.ledger import open_installments, record_payment, remaining_total
+from models.field_reports import CASE_CLOSED, PAYMENT, add_report, by_origin, open_case
+from models.ledger import open_installments, payment_doubt, record_payment
 from models.types import PaymentChannel
 
 NAME = "payment"
@@ -79,27 +74,14 @@ def complete(
         return
     amount = Decimal(payload["amount"])
     paid_on = date.fromisoformat(payload["paid_on"])
-    owed = remaining_total(contract)
-    if not confirmed and (amount > owed or paid_on > ctx.today):
-        question = (
-            _(
-                "%(amount)s is more than %(name)s owes on %(contract)s (%(owed)s). "
-                "Record it anyway?",
-                amount=money(amount),
-                name=borrower.display_name,
-                contract=contract.contract_no,
-                owed=money(owed),
-            )
-            if amount > owed
-            else _(
-                "The date %(date)s is in the future. Record %(amount)s from %(name)s anyway?",
-                date=when_text(paid_on),
-                amount=money(amount),
-                name=borrower.display_name,
-            )
-        )
+    doubt = payment_doubt(contract, amount, paid_on, ctx.today)
+    if not confirmed and doubt is not None:
+        question = payment_question(doubt, contract, amount, paid_on, borrower.display_name)
         ask_confirm(ctx, question, NAME, borrower, contract, payload, origin)
         return
+    # The report files under the case open before the money came in: the ledger closes
+    # that case when this payment clears the arrears.
+    case = open_case(ctx.session, ctx.actor, borrower, ctx.today)
     payment = record_payment(
         ctx.session,
         ctx.actor,
@@ -109,6 +91,7 @@ def complete(
         PaymentChannel.CASH_OFFICER,
         reference=f"line-event:{origin}"[:100],
         note=f"officer:{ctx.staff.id}",
+        today=ctx.today,
     )
     add_report(
         ctx.session,
@@ -120,9 +103,9 @@ def complete(
         contract=contract,
         payment=payment,
         origin=origin,
+        case=case,
     )
-    settle_promises(ctx.session, ctx.actor, ctx.today, borrower_id=borrower.id)
-    closed = close_case_if_cleared(ctx.session, ctx.actor, borrower, ctx.today)
+    closed = case.status == CASE_CLOSED
     rows = contract_arrears(ctx.session, ctx.today, scope=None, borrower_id=borrower.id)
     mine = next((r for r in rows if r.contract_no == contract.contract_no), None)
     lines = [
@@ -142,7 +125,7 @@ def complete(
                 overdue=money(mine.overdue_amount),
             )
         )
-    if closed is not None:
+    if closed:
         lines.append(_("The arrears are cleared; the collection case is closed."))
     ctx.reply(line_messages.text("\n".join(lines), quick_replies=[(_("Undo"), "ยกเลิก")]))
 

@@ -11,9 +11,9 @@ from decimal import Decimal
 
 from bot.i18n import _
 from handlers.context import ChatContext
-from handlers.officer_common import (
+from handlers.officer_access import OfficerCommand
+from handlers.officer_debtor import (
     COMPLETERS,
-    OfficerCommand,
     money,
     resolve,
     split_who_date_amount,

@@ -21,9 +21,10 @@ from handlers.officer_access import (
     on_postback,
     postback,
     postback_data,
-    reachable,
     scope,
 )
+from handlers.officer_cards import action_button, card, page
+from handlers.officer_debtor import reachable
 from handlers.router import Command, Router
 from models.chat_state import set_pending
 from models.errors import DomainError
@@ -33,8 +34,7 @@ from models.payments_query import get_payment, transfer_slips
 from models.types import PaymentState
 
 WORDS = ("ตรวจสลิป", "slips")
-# Two buttons a slip, 13 quick replies a message.
-SHOWN = 6
+PAGE = 10
 REASON_LIMIT = 300
 REJECT = "slipreject"
 REASON = "reason"
@@ -47,37 +47,69 @@ _NOT_REASONS = frozenset(
 def register(router: Router) -> None:
     router.add("message.text", Command(WORDS, officer_command(slips)))
     router.add("postback", on_postback("slip", decide))
+    router.add("postback", on_postback("slips", more))
     router.add_conversation(REJECTING)
 
 
 def slips(ctx: ChatContext) -> None:
     """The pending slips of my areas, oldest first, with approve / reject buttons."""
+    _answer(ctx, 0)
+
+
+def more(ctx: ChatContext) -> None:
+    """The "more" button: the next slips."""
+    _answer(ctx, int_field(ctx, "offset") or 0)
+
+
+def _answer(ctx: ChatContext, offset: int) -> None:
     pending = transfer_slips(ctx.session, scope=scope(ctx), pending_only=True)
     if not pending:
         ctx.reply(_("No transfer slips are waiting for you"))
         return
-    shown = pending[:SHOWN]
-    lines = [_("Transfer slips to check (%(count)d):", count=len(pending))]
-    lines += [_line(n, p) for n, p in enumerate(shown, start=1)]
-    if len(pending) > SHOWN:
-        lines.append(_("… and %(count)d more after these", count=len(pending) - SHOWN))
-    quick = []
-    for n, payment in enumerate(shown, start=1):
-        quick.append(
-            button(
-                _("Approve %(n)d", n=n),
-                postback_data("slip", act="approve", id=payment.id),
-                _("Approve slip %(n)d", n=n),
-            )
-        )
-        quick.append(
-            button(
-                _("Reject %(n)d", n=n),
-                postback_data("slip", act="reject", id=payment.id),
-                _("Reject slip %(n)d", n=n),
-            )
-        )
-    ctx.reply(line_messages.text("\n".join(lines), quick_replies=quick))
+    if offset >= len(pending):
+        offset = 0  # handled ones left the list since: start again
+    page(
+        ctx,
+        pending,
+        offset,
+        PAGE,
+        title=_("Transfer slips to check (%(count)d):", count=len(pending)),
+        line=_line,
+        bubble=_bubble,
+        more="slips",
+        more_said=_("More slips"),
+    )
+
+
+def _bubble(number: int, payment: Payment) -> dict:
+    contract = payment.contract
+    return card(
+        f"{number}. {contract.borrower.display_name}",
+        [
+            (_("Area"), contract.borrower.area.path.split("/", 1)[-1]),
+            (_("Contract"), contract.contract_no),
+            (_("Amount"), format_money(payment.amount)),
+            (_("Transferred"), format_date(payment.paid_on)),
+            (_("Reference"), payment.reference or "-"),
+        ],
+        [
+            action_button(
+                button(
+                    _("Approve"),
+                    postback_data("slip", act="approve", id=payment.id),
+                    _("Approve slip %(n)d", n=number),
+                ),
+                primary=True,
+            ),
+            action_button(
+                button(
+                    _("Reject"),
+                    postback_data("slip", act="reject", id=payment.id),
+                    _("Reject slip %(n)d", n=number),
+                )
+            ),
+        ],
+    )
 
 
 def decide(ctx: ChatContext) -> None:
@@ -113,7 +145,7 @@ def _pending_payment(ctx: ChatContext, payment_id: int | None) -> Payment | None
 
 
 def _approve(ctx: ChatContext, payment: Payment) -> None:
-    confirm_payment(ctx.session, ctx.actor, payment)
+    confirm_payment(ctx.session, ctx.actor, payment, today=ctx.today)
     borrower = payment.contract.borrower
     amount = payment.amount
     # The ledger tells the debtor (models/slip_notice.py), whoever approves.

@@ -12,9 +12,10 @@ from sqlalchemy import select
 
 from bot.i18n import _
 from handlers.context import ChatContext
-from handlers.officer_common import (
+from handlers.officer_access import OfficerCommand
+from handlers.officer_cards import fill_button, pair
+from handlers.officer_debtor import (
     COMPLETERS,
-    OfficerCommand,
     money,
     resolve,
     usage,
@@ -127,7 +128,7 @@ def status_message(ctx: ChatContext, borrower: Borrower) -> dict:
             "size": "lg",
             "wrap": True,
         },
-        *(_pair(k, v) for k, v in lines),
+        *(pair(k, v) for k, v in lines),
     ]
     if history:
         body.append({"type": "separator", "margin": "md"})
@@ -146,47 +147,11 @@ def status_message(ctx: ChatContext, borrower: Borrower) -> dict:
                 "layout": "vertical",
                 "spacing": "sm",
                 "contents": [
-                    _button(_("Record a payment"), f"รับชำระ {key} "),
-                    _button(_("Record a visit"), f"เยี่ยม {key} "),
-                    _button(_("Record a promise"), f"นัดชำระ {key} "),
+                    fill_button(_("Record a payment"), f"รับชำระ {key} "),
+                    fill_button(_("Record a visit"), f"เยี่ยม {key} "),
+                    fill_button(_("Record a promise"), f"นัดชำระ {key} "),
                 ],
             },
-        },
-    }
-
-
-def _pair(label: str, value: str) -> dict:
-    return {
-        "type": "box",
-        "layout": "baseline",
-        "spacing": "sm",
-        "contents": [
-            {
-                "type": "text",
-                "text": label,
-                "size": "sm",
-                "color": "#888888",
-                "flex": 2,
-                "wrap": True,
-            },
-            {"type": "text", "text": value or "-", "size": "sm", "flex": 5, "wrap": True},
-        ],
-    }
-
-
-def _button(label: str, fill: str) -> dict:
-    # A postback that opens the keyboard with the command filled in: the officer adds the
-    # amount or the words and sends; the postback itself needs no answer.
-    return {
-        "type": "button",
-        "style": "secondary",
-        "height": "sm",
-        "action": {
-            "type": "postback",
-            "label": label[:20],
-            "data": "officer:fill",
-            "inputOption": "openKeyboard",
-            "fillInText": fill,
         },
     }
 

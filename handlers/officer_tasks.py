@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from bot.i18n import _, format_date, format_money
 from bot.line import messages as line_messages
 from handlers.context import ChatContext
@@ -13,44 +15,51 @@ from handlers.officer_access import (
     postback_data,
     scope,
 )
+from handlers.officer_cards import action_button, card, fill_button, page
 from handlers.router import Command, Router
 from models.visit_tasks import TaskRow, add_new_defaults, mark_done, open_tasks, task_in_scope
 
 WORDS = ("งานวันนี้", "tasks")
-# One "done" button per task shown: a message carries at most 13 quick replies.
-SHOWN = 12
+PAGE = 10
 
 
 def register(router: Router) -> None:
     router.add("message.text", Command(WORDS, officer_command(tasks)))
     router.add("postback", on_postback("task", done))
+    router.add("postback", on_postback("tasks", more))
 
 
 def tasks(ctx: ChatContext) -> None:
     """The open visit tasks of my areas, new defaults added first."""
+    _answer(ctx, 0)
+
+
+def more(ctx: ChatContext) -> None:
+    """The "more" button: the next visits."""
+    _answer(ctx, int_field(ctx, "offset") or 0)
+
+
+def _answer(ctx: ChatContext, offset: int) -> None:
     paths = scope(ctx)
-    add_new_defaults(ctx.session, paths, ctx.today)
+    if offset == 0:
+        add_new_defaults(ctx.session, paths, ctx.today)
     rows = open_tasks(ctx.session, paths)
     if not rows:
         ctx.reply(_("No visits are waiting in your areas today"))
         return
-    shown = rows[:SHOWN]
-    lines = [_("Visits to make (%(count)d):", count=len(rows))]
-    lines += [_line(n, row) for n, row in enumerate(shown, start=1)]
-    if len(rows) > SHOWN:
-        lines.append(
-            _("… and %(count)d more: mark these done to see them", count=len(rows) - SHOWN)
-        )
-    lines.append(_("Tap the number of a visit once it is made"))
-    quick = [
-        button(
-            _("Done %(n)d", n=n),
-            postback_data("task", id=row.task.id),
-            _("Visit %(n)d done", n=n),
-        )
-        for n, row in enumerate(shown, start=1)
-    ]
-    ctx.reply(line_messages.text("\n".join(lines), quick_replies=quick))
+    if offset >= len(rows):
+        offset = 0  # done ones left the list since: start again
+    page(
+        ctx,
+        rows,
+        offset,
+        PAGE,
+        title=_("Visits to make (%(count)d):", count=len(rows)),
+        line=_line,
+        bubble=_bubble,
+        more="tasks",
+        more_said=_("More visits"),
+    )
 
 
 def done(ctx: ChatContext) -> None:
@@ -83,6 +92,43 @@ def reason_label(reason: str) -> str:
         "broken_promise": _("promise to pay broken"),
     }
     return labels.get(reason, reason)
+
+
+def _bubble(number: int, row: TaskRow) -> dict:
+    borrower = row.borrower
+    buttons = [
+        action_button(
+            button(
+                _("Visit made"),
+                postback_data("task", id=row.task.id),
+                _("Visit %(n)d done", n=number),
+            ),
+            primary=True,
+        ),
+        fill_button(_("Record a visit"), f"เยี่ยม {row.contract_no} "),
+    ]
+    if borrower.phone:
+        buttons.append(
+            action_button(
+                {
+                    "type": "uri",
+                    "label": _("Call"),
+                    "uri": "tel:" + re.sub(r"[^0-9+]", "", borrower.phone),
+                }
+            )
+        )
+    return card(
+        f"{number}. {borrower.display_name}",
+        [
+            (_("Area"), borrower.area.path.split("/", 1)[-1]),
+            (_("Contract"), row.contract_no),
+            (_("Why"), reason_label(row.task.reason)),
+            (_("Amount"), format_money(row.task.amount)),
+            (_("Since"), format_date(row.task.due_date)),
+            (_("Phone"), borrower.phone or "-"),
+        ],
+        buttons,
+    )
 
 
 def _line(number: int, row: TaskRow) -> str:

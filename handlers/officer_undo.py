@@ -9,7 +9,8 @@ from bot.i18n import _
 from bot.line import messages as line_messages
 from handlers.context import ChatContext
 from handlers.conversation import END, Conversation, State
-from handlers.officer_common import NO_WORDS, YES_WORDS, OfficerCommand, money, when_text
+from handlers.officer_access import OfficerCommand
+from handlers.officer_debtor import NO_WORDS, YES_WORDS, money, when_text
 from models.chat_state import set_pending
 from models.errors import DomainError
 from models.field_reports import FieldReport, last_entry, reverse_report

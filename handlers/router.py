@@ -246,7 +246,7 @@ def build_router() -> Router:
         language,
         linking,
         officer_code,
-        officer_common,
+        officer_debtor,
         officer_hardship,
         officer_help,
         officer_note,
@@ -260,13 +260,14 @@ def build_router() -> Router:
         officer_undo,
         officer_visit,
         pay_now,
+        staff_hardship,
         transfer_report,
     )
 
     router = Router()
     language.register(router)  # ภาษา อังกฤษ / language thai
     group.register(router)  # the bot in groups; ผูกกลุ่มทีม before ผูกกลุ่ม
-    officer_common.register(router)  # officers' pick and yes/no steps
+    officer_debtor.register(router)  # officers' pick and yes/no steps
     officer_payment.register(router)  # รับชำระ (before แจ้งโอน: `paid` from staff is theirs)
     officer_visit.register(router)  # เยี่ยม, with the photos and location after it
     officer_promise.register(router)  # นัดชำระ
@@ -284,6 +285,7 @@ def build_router() -> Router:
     officer_code.register(router)  # รหัส (1:1 only)
     officer_slips.register(router)  # ตรวจสลิป, approve / reject (a conversation)
     officer_hardship.register(router)  # ขอผ่อนผัน (officers and debtors)
+    staff_hardship.register(router)  # ผ่อนผัน: staff decide hardship requests
     common.register(router)  # follow, help, cancel; the fallbacks
     return router
 

@@ -75,7 +75,9 @@ def help_message(ctx: ChatContext) -> dict:
         lines += [
             _("ยอด (balance): your balance, overdue amount and next installment"),
             _("งวดถัดไป (next): your next installment"),
+            _("ชำระเงิน (pay): how to pay, with a QR code for the amount due"),
             _("แจ้งโอน (paid): report a transfer and send the slip photo"),
+            _("ติดต่อพัฒนากร (officer): your officer's name and phone number"),
             _("ยกเลิกการเชื่อมต่อ (unlink): unlink your LINE account"),
         ]
     elif ctx.staff is None:

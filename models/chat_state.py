@@ -1,7 +1,11 @@
-"""Per-user chat memory: a pending multi-step exchange, and the language of unlinked users."""
+"""Per-user chat memory: a pending multi-step exchange, and the language of unlinked users.
+
+A member's memory inside one group has a row of its own, keyed by `group_key`.
+"""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timedelta
 
 from sqlalchemy import JSON, String, UniqueConstraint, select
@@ -25,6 +29,12 @@ class ChatState(Base):
     state: Mapped[str | None] = mapped_column(String(40))
     data: Mapped[dict | None] = mapped_column(JSON)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+def group_key(group_id: str, user_id: str) -> str:
+    """The key of one member's memory inside one group (an officer's pick there), apart from
+    their 1:1 memory: a digest of both ids, which no LINE user id (U...) can equal."""
+    return "g" + hashlib.sha256(f"{group_id}/{user_id}".encode()).hexdigest()[:40]
 
 
 def _row(session: Session, user_id: str) -> ChatState | None:

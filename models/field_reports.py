@@ -1,7 +1,8 @@
 """What field officers report from the village: visits, notes, promises to pay, cash taken.
 
 Each report belongs to the debtor's open collection case (one per debtor in arrears, opened
-by the first report, closed once the arrears are cleared), so visits, notes, promises and
+by the first report, closed once the arrears are cleared: models.ledger settles the case
+after every confirmed payment, whoever records it), so visits, notes, promises and
 payments read as one timeline. A report is never deleted: undo marks it reversed (audited),
 and a cash payment is undone by models.ledger.reverse_payment.
 
@@ -124,9 +125,11 @@ def add_report(
     promise_date: date | None = None,
     promise_amount: Decimal | None = None,
     origin: str | None = None,
+    case: CollectionCase | None = None,
 ) -> FieldReport:
-    """Store a report in the debtor's open case (opened if needed), audited."""
-    case = open_case(session, actor, borrower, today)
+    """Store a report in `case`, by default the debtor's open case (opened if needed),
+    audited."""
+    case = case or open_case(session, actor, borrower, today)
     report = FieldReport(
         kind=kind,
         borrower_id=borrower.id,
@@ -307,6 +310,16 @@ def close_case_if_cleared(
         {"status": CASE_CLOSED, "closed_on": today},
     )
     return case
+
+
+def settle_case(
+    session: Session, actor: Actor, borrower_id: int, today: date
+) -> CollectionCase | None:
+    """After a payment is confirmed (models.ledger does this on every path): decide the
+    debtor's open promises, and close their case once nothing is overdue. The case closed,
+    else None."""
+    settle_promises(session, actor, today, borrower_id=borrower_id)
+    return close_case_if_cleared(session, actor, session.get(Borrower, borrower_id), today)
 
 
 def timeline(session: Session, borrower: Borrower, limit: int = 5) -> list[FieldReport]:

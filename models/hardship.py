@@ -1,8 +1,10 @@
 """Hardship requests: a debtor in difficulty asks for a moratorium or a restructuring.
 
-Officers file them on LINE for a debtor of their area, debtors for themselves; staff decide
-(`fundbot hardship list`). A request only asks: nothing about the loan changes until staff
-add the moratorium or restructuring themselves.
+Officers file them on LINE for a debtor of their area, debtors for themselves. Fund staff,
+district heads and admins decide them (`decide_hardship`: `fundbot hardship approve|reject`,
+or `ผ่อนผัน` on LINE), each within their areas; field officers may not. A decision is
+recorded and audited; an approval does not yet change the loan: the dates of a moratorium
+or the terms of a restructuring are for staff to set with `fundbot relief`, as for any other.
 """
 
 from __future__ import annotations
@@ -18,8 +20,15 @@ from models.base import Base, UTCDateTime, utcnow
 from models.borrower import Borrower
 from models.contract import Contract
 from models.errors import DomainError
+from models.types import Role
 
 OPEN = "open"
+APPROVED = "approved"
+REJECTED = "rejected"
+DECISIONS = (APPROVED, REJECTED)
+# Who may decide: not field officers, who file the requests.
+DECIDING_ROLES = frozenset({Role.FUND_STAFF, Role.DISTRICT_HEAD, Role.ADMIN})
+NOTE_LIMIT = 300
 MORATORIUM = "moratorium"
 RESTRUCTURE = "restructure"
 REASON_LIMIT = 1000
@@ -120,3 +129,55 @@ def hardship_requests(
     if status is not None:
         query = query.where(HardshipRequest.status == status)
     return list(session.scalars(query))
+
+
+def may_decide(role: Role) -> bool:
+    """True when staff of `role` may approve or reject hardship requests."""
+    return role in DECIDING_ROLES
+
+
+def decide_hardship(
+    session: Session,
+    actor: Actor,
+    request_id: int,
+    decision: str,
+    *,
+    scope: list[str] | None,
+    note: str = "",
+) -> HardshipRequest:
+    """Approve or reject an open request of a debtor inside `scope` (None: everywhere), audited.
+
+    Raises DomainError hardship_not_found (missing, or outside the scope) or
+    hardship_decided (already approved or rejected: the first decision stands).
+    """
+    if decision not in DECISIONS:
+        raise ValueError(f"unknown decision {decision!r}")
+    note = " ".join(note.split())
+    if len(note) > NOTE_LIMIT:
+        raise DomainError("hardship_note_too_long", limit=NOTE_LIMIT)
+    query = (
+        select(HardshipRequest)
+        .join(Borrower, Borrower.id == HardshipRequest.borrower_id)
+        .join(Area, Area.id == Borrower.area_id)
+        .where(HardshipRequest.id == request_id)
+        .with_for_update(of=HardshipRequest)
+    )
+    if scope is not None:
+        query = query.where(within(Area.path, scope))
+    request = session.scalar(query)
+    if request is None:
+        raise DomainError("hardship_not_found", id=request_id)
+    if request.status != OPEN:
+        raise DomainError("hardship_decided", id=request_id, status=request.status)
+    request.status = decision
+    session.flush()
+    audit(
+        session,
+        actor,
+        f"hardship.{'approve' if decision == APPROVED else 'reject'}",
+        "hardship_request",
+        request.id,
+        {"status": OPEN},
+        {"status": decision, "measure": request.measure, "note": note or None},
+    )
+    return request

@@ -13,6 +13,7 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from models.audit import Actor, audit
+from models.base import utcnow
 from models.contract import Contract, Installment
 from models.errors import DomainError
 from models.payment import Allocation, Payment
@@ -21,6 +22,8 @@ from models.slip_notice import APPROVED, REJECTED, notify_decision
 from models.types import ContractStatus, PaymentChannel, PaymentState
 
 ZERO = Decimal("0.00")
+# Why a payment is asked about before it is stored (the officers' รับชำระ, the dashboard).
+ABOVE_BALANCE, FUTURE_DATE = "above_balance", "future_date"
 
 
 def outstanding(contract: Contract) -> Decimal:
@@ -39,6 +42,16 @@ def open_installments(contract: Contract) -> list[Installment]:
     return sorted(pending, key=lambda i: (i.due_date, i.seq))
 
 
+def payment_doubt(contract: Contract, amount: Decimal, paid_on: date, today: date) -> str | None:
+    """ABOVE_BALANCE when the amount is more than the contract still owes, else FUTURE_DATE
+    when it is dated after today, else None: a doubt is confirmed by a person first."""
+    if amount > remaining_total(contract):
+        return ABOVE_BALANCE
+    if paid_on > today:
+        return FUTURE_DATE
+    return None
+
+
 def record_payment(
     session: Session,
     actor: Actor,
@@ -51,8 +64,12 @@ def record_payment(
     reference: str | None = None,
     slip_path: str | None = None,
     note: str | None = None,
+    today: date | None = None,
 ) -> Payment:
-    """Record money received; a confirmed payment is allocated at once, a pending one later."""
+    """Record money received; a confirmed payment is allocated at once, a pending one later.
+
+    `today` (the offices' date; UTC's when not given) decides the debtor's promises and
+    whether their collection case closes (`_settle_case`)."""
     amount = round_satang(Decimal(amount))
     if amount <= 0:
         raise DomainError("payment_not_positive")
@@ -74,7 +91,7 @@ def record_payment(
     )
     session.add(payment)
     session.flush()
-    before, after = _allocate_if_confirmed(session, actor, payment)
+    before, after = _allocate_if_confirmed(session, actor, payment, today)
     audit(
         session,
         actor,
@@ -87,12 +104,15 @@ def record_payment(
     return payment
 
 
-def confirm_payment(session: Session, actor: Actor, payment: Payment) -> Payment:
-    """Accept a pending payment (its slip checked) and allocate it."""
+def confirm_payment(
+    session: Session, actor: Actor, payment: Payment, *, today: date | None = None
+) -> Payment:
+    """Accept a pending payment (its slip checked) and allocate it (`today` as for
+    record_payment)."""
     _require_pending(payment)
     payment.state = PaymentState.CONFIRMED
     session.flush()
-    before, after = _allocate_if_confirmed(session, actor, payment)
+    before, after = _allocate_if_confirmed(session, actor, payment, today)
     audit(
         session,
         actor,
@@ -192,7 +212,7 @@ def reverse_payment(session: Session, actor: Actor, payment: Payment, reason: st
 
 
 def _allocate_if_confirmed(
-    session: Session, actor: Actor, payment: Payment
+    session: Session, actor: Actor, payment: Payment, today: date | None
 ) -> tuple[dict | None, dict | None]:
     """Allocate a confirmed payment; the installments' positions before and after."""
     if payment.state is not PaymentState.CONFIRMED:
@@ -203,8 +223,18 @@ def _allocate_if_confirmed(
     allocate(session, payment, targets)
     session.flush()
     _update_status(session, actor, contract)
+    _settle_case(session, actor, contract, today or utcnow().date())
     touched = [a.installment for a in payment.allocations]
     return before, position(contract, touched)
+
+
+def _settle_case(session: Session, actor: Actor, contract: Contract, today: date) -> None:
+    """Money came in, by whatever path (an officer's cash, an approved slip, the office):
+    the debtor's promises are decided and their collection case closes once cleared."""
+    # Imported here: field reports reverse payments through this module.
+    from models.field_reports import settle_case
+
+    settle_case(session, actor, contract.borrower_id, today)
 
 
 def allocate(session: Session, payment: Payment, targets: list[Installment]) -> None:

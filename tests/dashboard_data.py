@@ -11,13 +11,18 @@ import re
 from datetime import date
 from decimal import Decimal
 
+from models.area import ensure_province
 from models.ledger import record_payment
 from models.staff_login import add_staff_with_login
 from models.types import PaymentChannel
 from tests.factories import TEST_ACTOR, make_borrower, make_contract, make_village
 
 TODAY = date(2026, 3, 15)
-PASSWORDS = {"somchai": "kaengkhoi-pass-1", "admin": "province-pass-1"}
+PASSWORDS = {
+    "somchai": "kaengkhoi-pass-1",
+    "admin": "province-pass-1",
+    "tester": "simulator-pass-1",
+}
 
 
 def build_province(session, *, first_due: date = date(2025, 6, 15), paid_on: date = TODAY):
@@ -72,3 +77,26 @@ def log_in(client, username: str, password: str | None = None):
             "password": password or PASSWORDS[username],
         },
     )
+
+
+def log_in_tester(session, client) -> None:
+    """A province admin "ผู้ทดสอบ" (username tester), logged in on `client`: the simulator,
+    like the dashboard, needs a staff login."""
+    add_tester(session)
+    assert log_in(client, "tester").status_code == 302
+
+
+def add_tester(session) -> None:
+    """The login "tester": a province admin named ผู้ทดสอบ."""
+    ensure_province(session, "สระบุรี")
+    add_staff_with_login(
+        session,
+        TEST_ACTOR,
+        username="tester",
+        password=PASSWORDS["tester"],
+        role="admin",
+        area_paths=["สระบุรี"],
+        province="สระบุรี",
+        name="ผู้ทดสอบ",
+    )
+    session.commit()

@@ -3,6 +3,8 @@
 It checks requests the way LINE does where it matters to us (the bearer token, 1 to 5 messages,
 5,000 characters a text, 13 quick replies, 500 multicast ids, single-use reply tokens, retry
 keys answered 409 when repeated, the monthly quota) and can be told to fail, drop or delay.
+Rich menus too: created (the body checked against LINE's OpenAPI schema and its prose
+limits), their picture uploaded on the data host, set as the default, listed, deleted.
 
     with FakeLine() as fake:
         settings = Settings.from_env({..., "LINE_API_BASE_URL": fake.url})
@@ -48,6 +50,7 @@ class Recorded:
     status: int = 0  # 0: the connection was dropped without an answer
     accepted: bool = False  # LINE would have delivered it
     request_id: str = ""
+    host: str = "both"  # which of LINE's hosts answered: "api", "data" or "both"
 
 
 @dataclass
@@ -72,13 +75,17 @@ class _State:
     quota_limit: int | None = None
     quota_used: int = 0
     scripts: list[_Script] = field(default_factory=list)
+    rich_menus: dict[str, dict] = field(default_factory=dict)  # id -> the created body
+    rich_menu_images: dict[str, bytes] = field(default_factory=dict)
+    default_rich_menu: str | None = None
 
 
 class FakeLine:
     """The fake server: start it (or use it as a context manager) and point the client at .url."""
 
-    def __init__(self, access_token: str = "test-token") -> None:
+    def __init__(self, access_token: str = "test-token", *, host: str = "both") -> None:
         self.access_token = access_token
+        self.host = host
         self.requests: list[Recorded] = []
         self.latency = 0.0  # seconds every send waits before answering (for concurrency tests)
         self._state = _State()
@@ -103,6 +110,18 @@ class FakeLine:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
+
+    def data_host(self) -> FakeLine:
+        """A second server, started, playing api-data.line.me beside this one (api.line.me).
+
+        They share one LINE: what is created on one is seen on the other, and both record into
+        `requests`. LINE serves picture uploads only on the data host and the rest only on the
+        API host, so a client that mixes up its hosts is answered 404 here too.
+        """
+        data = FakeLine(self.access_token, host="data")
+        data.requests, data._state, data._lock = self.requests, self._state, self._lock
+        self.host = "api"
+        return data.start()
 
     def __enter__(self) -> FakeLine:
         return self.start()
@@ -218,6 +237,24 @@ class FakeLine:
                 found.extend(body.get("messages", []))
         return found
 
+    @property
+    def rich_menus(self) -> dict[str, dict]:
+        """The rich menus LINE holds now, by id (the bodies they were created with)."""
+        with self._lock:
+            return dict(self._state.rich_menus)
+
+    @property
+    def rich_menu_images(self) -> dict[str, bytes]:
+        """The uploaded pictures, by rich menu id."""
+        with self._lock:
+            return dict(self._state.rich_menu_images)
+
+    @property
+    def default_rich_menu(self) -> str | None:
+        """The id of the default rich menu, or None."""
+        with self._lock:
+            return self._state.default_rich_menu
+
     def texts_to(self, chat_id: str) -> list[str]:
         """The texts delivered to a user or group (template messages give their altText)."""
         return [m.get("text") or m.get("altText", "") for m in self.messages_to(chat_id)]
@@ -245,6 +282,8 @@ class FakeLine:
         script = self._take_script(recorded.path, after_accept=False)
         if script:
             return script.status, script.body, script.headers, 0.0
+        if "/richmenu" in recorded.path:
+            return (*self._rich_menu(recorded), {}, 0.0)
         if recorded.method == "GET":
             return (*self._get(recorded.path), {}, 0.0)
         if recorded.path not in SEND_PATHS:
@@ -323,6 +362,56 @@ class FakeLine:
                 return (200, content) if content else (404, {"message": "Not found"})
         return 404, {"message": "Not found"}
 
+    def _rich_menu(self, recorded: Recorded) -> tuple[int, Any]:
+        """The rich menu endpoints, as LINE answers them."""
+        method, path, body = recorded.method, recorded.path, recorded.body
+        content = re.fullmatch(r"/v2/bot/richmenu/([^/]+)/content", path)
+        if (self.host == "api" and content) or (self.host == "data" and not content):
+            return 404, {"message": "Not found"}
+        with self._lock:
+            state = self._state
+            if content and method == "POST":
+                return _upload_rich_menu_image(state, content[1], recorded)
+            if content and method == "GET":
+                image = state.rich_menu_images.get(content[1])
+                return (200, (image, "image/png")) if image else (404, {"message": "Not found"})
+            if path == "/v2/bot/richmenu" and method == "POST":
+                problem = _invalid_rich_menu(body)
+                if problem:
+                    details = [{"message": problem, "property": "richmenu"}]
+                    return 400, {"message": "The request body has 1 error(s)", "details": details}
+                rich_menu_id = f"richmenu-{uuid.uuid4().hex}"
+                state.rich_menus[rich_menu_id] = body
+                recorded.accepted = True
+                return 200, {"richMenuId": rich_menu_id}
+            if path == "/v2/bot/richmenu/list" and method == "GET":
+                menus = [{"richMenuId": k, **v} for k, v in state.rich_menus.items()]
+                return 200, {"richmenus": menus}
+            if path == "/v2/bot/user/all/richmenu" and method == "GET":
+                if state.default_rich_menu is None:
+                    return 404, {"message": "no default richmenu"}
+                return 200, {"richMenuId": state.default_rich_menu}
+            if path == "/v2/bot/user/all/richmenu" and method == "DELETE":
+                state.default_rich_menu = None
+                return 200, {}
+            if match := re.fullmatch(r"/v2/bot/user/all/richmenu/([^/]+)", path):
+                if match[1] not in state.rich_menus:
+                    return 404, {"message": "richmenu not found"}
+                if match[1] not in state.rich_menu_images:
+                    return 400, {"message": "must upload richmenu image before applying it to user"}
+                state.default_rich_menu = match[1]
+                recorded.accepted = True
+                return 200, {}
+            if (match := re.fullmatch(r"/v2/bot/richmenu/([^/]+)", path)) and method == "DELETE":
+                if state.rich_menus.pop(match[1], None) is None:
+                    return 404, {"message": "richmenu not found"}
+                state.rich_menu_images.pop(match[1], None)
+                if state.default_rich_menu == match[1]:
+                    state.default_rich_menu = None
+                recorded.accepted = True
+                return 200, {}
+        return 404, {"message": "Not found"}
+
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
@@ -344,6 +433,9 @@ def _handler_for(fake: FakeLine) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:  # noqa: N802
             self._serve()
 
+        def do_DELETE(self) -> None:  # noqa: N802
+            self._serve()
+
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
             pass
 
@@ -356,11 +448,13 @@ def _handler_for(fake: FakeLine) -> type[BaseHTTPRequestHandler]:
                 headers={k.lower(): v for k, v in self.headers.items()},
                 body=None,
                 request_id=uuid.uuid4().hex,
+                host=fake.host,
             )
             with fake._lock:
                 fake.requests.append(recorded)
             try:
-                recorded.body = json.loads(raw) if raw else None
+                binary = recorded.headers.get("content-type", "").startswith("image/")
+                recorded.body = raw if binary else json.loads(raw) if raw else None
             except ValueError:
                 self._write(recorded, 400, {"message": "The request body has 1 error(s)"}, {})
                 return
@@ -471,3 +565,59 @@ def _invalid_action(action: Any) -> str | None:
 
 def _units(value: str) -> int:
     return len(value.encode("utf-16-le")) // 2
+
+
+# LINE's rules for a rich menu that its OpenAPI file states only in prose.
+RICH_MENU_FIELDS = ("size", "selected", "name", "chatBarText", "areas")
+RICH_MENU_IMAGE_BYTES = 1024 * 1024
+
+
+def _invalid_rich_menu(body: Any) -> str | None:
+    from tests.line_schema import problems
+
+    if not isinstance(body, dict):
+        return "must be an object"
+    found = problems(body, "RichMenuRequest")
+    if found:
+        return found[0]
+    missing = [name for name in RICH_MENU_FIELDS if name not in body]
+    if missing:
+        return f"must be specified: {missing[0]}"
+    width, height = body["size"].get("width", 0), body["size"].get("height", 0)
+    if not (800 <= width <= 2500 and height >= 250 and width / height >= 1.45):
+        return "size: 800 to 2500 wide, at least 250 high, width/height at least 1.45"
+    if not 1 <= len(body["areas"]) <= 20:
+        return "areas: between 1 and 20"
+    for index, area in enumerate(body["areas"]):
+        bounds = area.get("bounds") or {}
+        x, y = bounds.get("x", -1), bounds.get("y", -1)
+        if x < 0 or y < 0 or x + bounds.get("width", 0) > width:
+            return f"areas[{index}].bounds: outside the menu"
+        if y + bounds.get("height", 0) > height:
+            return f"areas[{index}].bounds: outside the menu"
+        problem = _invalid_action(area.get("action"))
+        if problem:
+            return f"areas[{index}]: {problem}"
+    return None
+
+
+def _upload_rich_menu_image(state: _State, rich_menu_id: str, recorded: Recorded) -> tuple:
+    menu = state.rich_menus.get(rich_menu_id)
+    if menu is None:
+        return 404, {"message": "Not found"}
+    if rich_menu_id in state.rich_menu_images:
+        return 400, {"message": "An image has already been uploaded to the richmenu"}
+    data, kind = recorded.body, recorded.headers.get("content-type", "")
+    if not isinstance(data, bytes) or kind not in ("image/png", "image/jpeg"):
+        return 415, {"message": "Unsupported Media Type"}
+    if len(data) > RICH_MENU_IMAGE_BYTES:
+        return 413, {"message": "Request Entity Too Large"}
+    if kind == "image/png" and data[:8] == b"\x89PNG\r\n\x1a\n":
+        size = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+        if size != (menu["size"]["width"], menu["size"]["height"]):
+            return 400, {"message": "Image size is not matched with the richmenu size"}
+    elif not data.startswith(b"\xff\xd8\xff") or kind != "image/jpeg":
+        return 400, {"message": "The image is not a PNG or JPEG"}
+    state.rich_menu_images[rich_menu_id] = data
+    recorded.accepted = True
+    return 200, {}

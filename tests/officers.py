@@ -12,6 +12,7 @@ from models.identity import GROUP_REMINDER, GROUP_TEAM, LineGroup
 from models.staff import Staff
 from models.types import Role
 from tests.factories import make_borrower, make_contract, make_village
+from tests.flex import flex_actions
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
 # 15 April 2025, a Tuesday, 10:00: W-001 (1,000.00 a month from 1 Feb) is 73 days late.
@@ -78,6 +79,27 @@ def postbacks(sent) -> list[tuple[str, dict]]:
         for i in items
         if i["action"]["type"] == "postback"
     ]
+
+
+def card_postbacks(sent) -> list[tuple[str, dict]]:
+    """(label, data fields) of the postback buttons on the Flex cards sent, in order."""
+    return [
+        (action["label"], dict(parse_qsl(action["data"])))
+        for card in sent.cards
+        for action in flex_actions(card["contents"])
+        if action["type"] == "postback" and "=" in action["data"]
+    ]
+
+
+def card_data_of(sent, label: str, index: int = 0) -> str:
+    """The raw data of the `index`-th card button labelled `label`."""
+    actions = [a for card in sent.cards for a in flex_actions(card["contents"])]
+    return [a["data"] for a in actions if a["label"] == label][index]
+
+
+def alt_lines(sent) -> list[str]:
+    """The lines of the altText of the last Flex message sent (its plain-text form)."""
+    return sent.cards[-1]["altText"].splitlines()
 
 
 def data_of(sent, label: str) -> str:

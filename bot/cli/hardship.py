@@ -1,4 +1,4 @@
-"""`fundbot hardship list`: relief requests filed on LINE, for staff to decide."""
+"""`fundbot hardship list|approve|reject`: relief requests filed on LINE, decided by staff."""
 
 from __future__ import annotations
 
@@ -9,7 +9,16 @@ from bot.cli.tables import table
 from bot.errors import UserError
 from bot.i18n import _, format_date, lazy_gettext
 from models.area import find_area
-from models.hardship import MORATORIUM, OPEN, RESTRUCTURE, hardship_requests
+from models.audit import Actor
+from models.hardship import (
+    APPROVED,
+    MORATORIUM,
+    OPEN,
+    REJECTED,
+    RESTRUCTURE,
+    decide_hardship,
+    hardship_requests,
+)
 
 MEASURES = {
     MORATORIUM: lazy_gettext("moratorium"),
@@ -66,6 +75,42 @@ def list_requests(lazy, everything: bool, area_path: str | None) -> None:
         _("by"),
     ]
     click.echo(table(headers, rows))
+
+
+@hardship.command("approve")
+@click.argument("request_id", type=int)
+@click.option("--note", default="", help="Why, for the audit log and the requester.")
+@pass_runtime
+def approve(lazy, request_id: int, note: str) -> None:
+    """Approve request REQUEST_ID; then set the relief up with `fundbot relief`."""
+    _decide(lazy, request_id, APPROVED, note)
+
+
+@hardship.command("reject")
+@click.argument("request_id", type=int)
+@click.option("--note", default="", help="Why, for the audit log and the requester.")
+@pass_runtime
+def reject(lazy, request_id: int, note: str) -> None:
+    """Reject request REQUEST_ID."""
+    _decide(lazy, request_id, REJECTED, note)
+
+
+def _decide(lazy, request_id: int, decision: str, note: str) -> None:
+    runtime = runtime_of(lazy)
+    with runtime.db.session() as session:
+        request = decide_hardship(session, Actor.cli(), request_id, decision, scope=None, note=note)
+        name = request.borrower.display_name
+        session.commit()
+    if decision == APPROVED:
+        click.echo(
+            _(
+                "Request %(id)d of %(name)s approved. Set the relief up with fundbot relief.",
+                id=request_id,
+                name=name,
+            )
+        )
+    else:
+        click.echo(_("Request %(id)d of %(name)s rejected.", id=request_id, name=name))
 
 
 def register(main: click.Group) -> None:

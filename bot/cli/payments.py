@@ -1,4 +1,5 @@
-"""`fundbot slips`, `slip approve|reject`, `payment reverse`, `payments`: staff act on money.
+"""`fundbot slips`, `slip approve|reject`, `payment record|reverse`, `payments`: staff act on
+money.
 
 Debtors report transfers on LINE with a slip photo; the payment waits, unallocated, until
 staff look at the slip and approve or reject it here. Every change is audited (source cli).
@@ -6,22 +7,39 @@ staff look at the slip and approve or reject it here. Every change is audited (s
 
 from __future__ import annotations
 
+from datetime import datetime, tzinfo
 from decimal import Decimal
 from pathlib import Path
 
 import click
 
 from bot.cli import pass_runtime, runtime_of
-from bot.cli.params import contract_choice, lookup_contract
+from bot.cli.params import DATE, contract_choice, lookup_contract
 from bot.cli.tables import table
 from bot.errors import UserError
 from bot.i18n import _, format_date, format_money, lazy_gettext, ngettext
+from bot.payment_question import payment_question
 from bot.runtime import Runtime
 from models.area import find_area
 from models.audit import Actor
-from models.ledger import confirm_payment, reject_payment, reverse_payment
+from models.ledger import (
+    confirm_payment,
+    payment_doubt,
+    record_payment,
+    reject_payment,
+    reverse_payment,
+)
 from models.payment import Payment
-from models.payments_query import contract_payments, get_payment, transfer_slips
+from models.payments_query import contract_payments, get_payment
+from models.slips_query import (
+    DUPLICATE,
+    STATUSES,
+    UNFINISHED,
+    SlipEntry,
+    original_of,
+    slip_entries,
+)
+from models.thai_text import parse_typed_amount
 from models.types import PaymentChannel, PaymentState
 
 STATE_LABELS = {
@@ -29,6 +47,11 @@ STATE_LABELS = {
     PaymentState.CONFIRMED: lazy_gettext("confirmed"),
     PaymentState.REJECTED: lazy_gettext("rejected"),
     PaymentState.REVERSED: lazy_gettext("reversed"),
+}
+SLIP_LABELS = {
+    **{state.value: label for state, label in STATE_LABELS.items()},
+    UNFINISHED: lazy_gettext("waiting for contract or amount"),
+    DUPLICATE: lazy_gettext("duplicate"),
 }
 CHANNEL_LABELS = {
     PaymentChannel.CASH_OFFICER: lazy_gettext("cash to an officer"),
@@ -40,18 +63,33 @@ CHANNEL_LABELS = {
 
 @click.command("slips")
 @click.option("--pending", is_flag=True, help="Only slips awaiting verification.")
+@click.option(
+    "--status",
+    "statuses",
+    multiple=True,
+    type=click.Choice(STATUSES),
+    help="Only slips in this state (repeatable): unfinished (no contract or amount yet), "
+    "duplicate, pending, confirmed, rejected, reversed.",
+)
 @click.option("--area", "area_path", help='Only borrowers in this area, e.g. "แก่งคอย/หินซ้อน".')
 @pass_runtime
-def slips(lazy, pending: bool, area_path: str | None) -> None:
-    """Transfer slips debtors sent on LINE, oldest first, with the slip file to look at."""
+def slips(lazy, pending: bool, statuses: tuple[str, ...], area_path: str | None) -> None:
+    """Transfer slips debtors sent on LINE, oldest first, with the slip file to look at.
+
+    Besides the payments, the slips still waiting for their contract or amount and the
+    duplicates (a bank reference or file sent before) are listed, marked as such.
+    """
     runtime = runtime_of(lazy)
+    wanted = {*statuses, *([PaymentState.PENDING.value] if pending else [])} or None
     with runtime.db.session() as session:
         scope = [_area_path(session, runtime, area_path)] if area_path else None
+        found = slip_entries(session, runtime.settings.timezone, scope=scope, statuses=wanted)
         rows = [
-            _slip_row(payment, runtime.settings.instance_path)
-            for payment in transfer_slips(session, scope=scope, pending_only=pending)
+            _slip_row(session, entry, runtime.settings.instance_path, runtime.settings.timezone)
+            for entry in found
         ]
-    title = _("Transfer slips awaiting verification") if pending else _("Transfer slips")
+    only_pending = wanted == {PaymentState.PENDING.value}
+    title = _("Transfer slips awaiting verification") if only_pending else _("Transfer slips")
     if area_path:
         title = f"{title} — {area_path}"
     click.echo(title)
@@ -66,6 +104,7 @@ def slips(lazy, pending: bool, area_path: str | None) -> None:
         _("Amount"),
         _("State"),
         _("Slip"),
+        _("Note"),
     ]
     click.echo(table(headers, rows, right={0, 4}))
     click.echo(ngettext("%(num)d slip", "%(num)d slips", len(rows)))
@@ -84,7 +123,9 @@ def approve(lazy, payment_id: int) -> None:
     runtime = runtime_of(lazy)
     with runtime.db.session() as session:
         payment = get_payment(session, payment_id, for_update=True)
-        confirm_payment(session, Actor.cli(), payment)
+        confirm_payment(
+            session, Actor.cli(), payment, today=datetime.now(runtime.settings.timezone).date()
+        )
         summary = _(
             "Payment %(id)d confirmed: %(amount)s on contract %(contract)s (%(borrower)s); "
             "%(paid)s",
@@ -147,6 +188,69 @@ def reverse(lazy, payment_id: int, reason: str) -> None:
     click.echo(summary)
 
 
+@payment_group.command("record")
+@click.argument("contract_no")
+@click.argument("amount")
+@click.option("--date", "paid_on", type=DATE, help="When it was paid (default: today).")
+@click.option(
+    "--channel",
+    type=click.Choice(["office", "bank_transfer", "cash_officer"]),
+    default="office",
+    show_default=True,
+    help="How the money came in.",
+)
+@click.option("--reference", help="A receipt or bank reference, kept with the payment.")
+@click.option("--yes", is_flag=True, help="Do not ask when above the balance or in the future.")
+@contract_choice
+@pass_runtime
+def record(
+    lazy,
+    contract_no: str,
+    amount: str,
+    paid_on,
+    channel: str,
+    reference: str | None,
+    yes: bool,
+    fund_kind: str | None,
+    area_path: str | None,
+) -> None:
+    """Record AMOUNT received on CONTRACT_NO, allocated to the installments at once."""
+    runtime = runtime_of(lazy)
+    today = datetime.now(runtime.settings.timezone).date()
+    try:
+        baht = parse_typed_amount(amount)
+    except ValueError as exc:
+        raise UserError(_("%(value)s %(problem)s", value=amount, problem=_(str(exc)))) from None
+    paid_on = paid_on or today
+    with runtime.db.session() as session:
+        contract = lookup_contract(session, runtime, contract_no, fund_kind, area_path)
+        doubt = payment_doubt(contract, baht, paid_on, today)
+        if doubt is not None and not yes:
+            question = payment_question(
+                doubt, contract, baht, paid_on, contract.borrower.display_name
+            )
+            click.confirm(question, abort=True)
+        payment = record_payment(
+            session,
+            Actor.cli(),
+            contract,
+            baht,
+            paid_on,
+            PaymentChannel(channel),
+            reference=reference,
+            today=today,
+        )
+        summary = _(
+            "Payment %(id)d recorded: %(amount)s on contract %(contract)s (%(borrower)s); %(paid)s",
+            id=payment.id,
+            amount=format_money(payment.amount),
+            contract=contract.contract_no,
+            borrower=contract.borrower.display_name,
+            paid=_allocation_summary(payment),
+        )
+    click.echo(summary)
+
+
 @click.command("payments")
 @click.argument("contract_no")
 @contract_choice
@@ -197,17 +301,30 @@ def _reason(text: str) -> str:
     return reason
 
 
-def _slip_row(payment: Payment, instance: Path) -> list[str]:
-    contract = payment.contract
+def _slip_row(session, entry: SlipEntry, instance: Path, zone: tzinfo) -> list[str]:
+    """A payment's number, contract and amount; a slip without a payment has none yet."""
+    payment = entry.payment
     return [
-        str(payment.id),
-        format_date(payment.paid_on),
-        contract.contract_no,
-        contract.borrower.display_name,
-        format_money(payment.amount),
-        str(STATE_LABELS[payment.state]),
-        str(Path(instance) / payment.slip_path),
+        str(payment.id) if payment else "-",
+        format_date(entry.day),
+        payment.contract.contract_no if payment else "-",
+        entry.borrower.display_name,
+        format_money(payment.amount) if payment else "-",
+        str(SLIP_LABELS[entry.status]),
+        str(Path(instance) / entry.path),
+        _slip_note(session, entry, zone),
     ]
+
+
+def _slip_note(session, entry: SlipEntry, zone: tzinfo) -> str:
+    """For a duplicate, the slip it repeats: its payment's number, or the day it came."""
+    original = original_of(session, entry.slip) if entry.status == DUPLICATE else None
+    if original is None:
+        return "-"
+    if original.payment_id is not None:
+        return _("same slip as payment %(id)d", id=original.payment_id)
+    sent = format_date(original.created_at.astimezone(zone).date())
+    return _("same slip as one sent %(date)s", date=sent)
 
 
 def _payment_row(payment: Payment, reversed_by: int | None) -> list[str]:

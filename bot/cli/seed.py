@@ -206,7 +206,13 @@ def summary_lines(runtime: Runtime, report: SeedReport, extra: list[str] = ()) -
     ]
     if report.logins:
         logins = ", ".join(f"{user} / {password}" for user, password in report.logins)
-        lines.append(_("Staff dashboard logins (/staff): %(logins)s", logins=logins))
+        lines.append(
+            _(
+                "Staff logins, for the dashboard (/staff) and the chat simulator (/simulator): "
+                "%(logins)s",
+                logins=logins,
+            )
+        )
     lines += [
         *extra,
         *class_lines(report.classes, report.today),

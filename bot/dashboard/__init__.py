@@ -11,7 +11,10 @@ from datetime import timedelta
 from flask import Flask, has_request_context, request
 from flask.sessions import SecureCookieSessionInterface
 
+from bot.dashboard.auth import simulator_login_check
 from bot.dashboard.blueprint import bp, csrf, login_manager
+
+__all__ = ["init_app", "simulator_login_check"]
 
 
 class _SessionInterface(SecureCookieSessionInterface):
@@ -24,7 +27,17 @@ class _SessionInterface(SecureCookieSessionInterface):
 
 def init_app(app: Flask) -> None:
     """Set up logins, sessions and CSRF protection, and serve the dashboard from `app`."""
-    from bot.dashboard import auth, exports, funds, views  # noqa: F401 - routes register on bp
+    from bot.dashboard import (  # noqa: F401 - routes register on bp
+        auth,
+        debtor_actions,
+        exports,
+        funds,
+        officers,
+        outbox,
+        slips,
+        views,
+        visit_photos,
+    )
 
     # Flask's defaults exist already (no SameSite, 31 days): these replace them.
     app.config.update(

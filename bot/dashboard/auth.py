@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import current_app, redirect, request, session, url_for
-from flask_login import login_required, login_user, logout_user
+from flask import current_app, jsonify, redirect, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
@@ -103,9 +103,20 @@ def login():
 
 def _safe_next(target: str | None) -> str:
     """Where to go after logging in: a path on this site, never another site."""
-    if target and target.startswith("/staff") and not target.startswith("//"):
+    if target and target.startswith(("/staff", "/simulator")) and not target.startswith("//"):
         return target
     return url_for("dashboard.overview")
+
+
+def simulator_login_check():
+    """The simulator's login check: staff only; a page goes to the login form, the API 401s."""
+    if current_user.is_authenticated:
+        return None
+    if request.path.startswith("/simulator/api"):
+        response = jsonify(error=_("Log in to the staff dashboard first."))
+        response.status_code = 401
+        return response
+    return redirect(url_for("dashboard.login", next=request.path))
 
 
 @bp.post("/logout")

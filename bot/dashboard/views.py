@@ -13,10 +13,12 @@ from bot.config import office_zone
 from bot.dashboard.auth import runtime
 from bot.dashboard.blueprint import bp, render_page
 from bot.dashboard.labels import bucket_label, class_label, fund_label, status_label
+from bot.dashboard.timeline_labels import TIMELINE_LABELS
 from bot.i18n import format_date
 from models.area import Area
 from models.arrears import AGING_BUCKETS, DEBTOR_CLASSES, contract_arrears
 from models.audit import AuditEntry
+from models.case_timeline import debtor_timeline
 from models.contract import Contract
 from models.dashboard_queries import (
     PAY_STATUSES,
@@ -30,11 +32,12 @@ from models.dashboard_queries import (
 from models.dashboard_queries import (
     overview as overview_figures,
 )
-from models.payment import Payment
-from models.relief import ReliefMeasure
-from models.types import FundKind
+from models.field_reports import current_case
+from models.types import FundKind, PaymentChannel
 
 PAGE_SIZE = 50
+# How money recorded on the dashboard came in (an officer's cash is recorded on LINE).
+WEB_CHANNELS = (PaymentChannel.OFFICE, PaymentChannel.BANK_TRANSFER, PaymentChannel.CASH_OFFICER)
 
 
 def today() -> date:
@@ -250,7 +253,13 @@ def paid():
 
 @bp.get("/debtor/<int:borrower_id>")
 def debtor(borrower_id: int):
-    """One debtor: contracts, schedules, payments and who recorded them, relief, LINE."""
+    """One debtor: contracts and schedules, and the case's timeline; the actions' forms."""
+    return debtor_page(borrower_id)
+
+
+def debtor_page(borrower_id: int, status: int = 200, **shown):
+    """The debtor page, with whatever an action has to show (`shown`: a new link code, a
+    question to confirm, an error line)."""
     session = db_session()
     borrower = debtor_in_scope(session, scope(), borrower_id)
     if borrower is None:
@@ -259,39 +268,37 @@ def debtor(borrower_id: int):
     contracts = session.scalars(
         select(Contract).where(Contract.borrower_id == borrower.id).order_by(Contract.id)
     ).all()
-    contract_ids = [c.id for c in contracts]
     arrears = {
         a.contract_id: a
         for a in contract_arrears(session, day, scope=None, borrower_id=borrower.id)
     }
-    payments = session.scalars(
-        select(Payment)
-        .where(Payment.contract_id.in_(contract_ids))
-        .order_by(Payment.paid_on.desc(), Payment.id.desc())
-    ).all()
-    relief = session.scalars(
-        select(ReliefMeasure)
-        .where(ReliefMeasure.contract_id.in_(contract_ids))
-        .order_by(ReliefMeasure.start_date)
-    ).all()
+    # The debtor's and contracts' own changes (register imports, status), beside the timeline.
     history = session.scalars(
         select(AuditEntry)
         .where(
             ((AuditEntry.entity == "borrower") & (AuditEntry.entity_id == borrower.id))
-            | ((AuditEntry.entity == "contract") & AuditEntry.entity_id.in_(contract_ids))
+            | (
+                (AuditEntry.entity == "contract")
+                & AuditEntry.entity_id.in_([c.id for c in contracts])
+            )
         )
         .order_by(AuditEntry.at.desc())
         .limit(50)
     ).all()
     return render_page(
         "dashboard/debtor.html",
+        status,
+        history=history,
         borrower=borrower,
         contracts=contracts,
         arrears=arrears,
-        payments=payments,
-        relief=relief,
-        history=history,
+        timeline=debtor_timeline(session, scope(), borrower.id),
+        case=current_case(session, borrower),
         today=day,
         zone=office_zone(),
+        channels=WEB_CHANNELS,
+        form=request.form if request.method == "POST" else {},
+        **shown,
         **LABELS,
+        **TIMELINE_LABELS,
     )

@@ -23,6 +23,7 @@ from linebot.v3.messaging import (
     MessagingApiBlob,
     PushMessageRequest,
     ReplyMessageRequest,
+    RichMenuRequest,
 )
 
 from bot.config import LINE_API_DATA_DEFAULT, LINE_API_DEFAULT, Settings
@@ -31,6 +32,8 @@ from bot.line.messages import split_for_line
 log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = 5.0
+# A rich menu picture is up to 1 MB: more than a message's few hundred bytes.
+UPLOAD_TIMEOUT = 30.0
 MULTICAST_IDS = 500
 _NETWORK_ERRORS = (urllib3.exceptions.HTTPError, OSError)
 
@@ -220,6 +223,53 @@ class LineClient:
             raise LineError(_failure(exc)) from exc
         limited = str(getattr(quota.type, "value", quota.type)) == "limited"
         return QuotaStatus(limit=quota.value if limited else None, used=usage.total_usage)
+
+    # -- rich menus (bot/line/rich_menu.py); each raises LineError -------------------------
+
+    def create_rich_menu(self, body: dict) -> str:
+        """Create a rich menu from LINE's RichMenuRequest JSON; its id."""
+        request = RichMenuRequest.from_dict(body)
+        answer = self._read(lambda t: self._api.create_rich_menu(request, _request_timeout=t))
+        return answer.rich_menu_id
+
+    def set_rich_menu_image(self, rich_menu_id: str, png: bytes) -> None:
+        """Upload the menu's picture, on the data host (api-data.line.me), as raw PNG bytes."""
+        self._read(
+            lambda t: self._blob.set_rich_menu_image(
+                rich_menu_id, png, _headers={"Content-Type": "image/png"}, _request_timeout=t
+            ),
+            timeout=max(self.timeout, UPLOAD_TIMEOUT),
+        )
+
+    def set_default_rich_menu(self, rich_menu_id: str) -> None:
+        """Show this menu to every user who has no menu of their own."""
+        self._read(lambda t: self._api.set_default_rich_menu(rich_menu_id, _request_timeout=t))
+
+    def get_default_rich_menu_id(self) -> str | None:
+        """The default menu's id, or None when there is none (LINE answers 404)."""
+        try:
+            return self._read(
+                lambda t: self._api.get_default_rich_menu_id(_request_timeout=t)
+            ).rich_menu_id
+        except LineError as exc:
+            if exc.result.status == 404:
+                return None
+            raise
+
+    def rich_menus(self) -> list[dict]:
+        """Every rich menu of the channel, as LINE's JSON (richMenuId, name, size, areas...)."""
+        answer = self._read(lambda t: self._api.get_rich_menu_list(_request_timeout=t))
+        return [menu.to_dict() for menu in answer.richmenus]
+
+    def delete_rich_menu(self, rich_menu_id: str) -> None:
+        """Delete a rich menu (LINE forgets it as the default too)."""
+        self._read(lambda t: self._api.delete_rich_menu(rich_menu_id, _request_timeout=t))
+
+    def _read(self, call: Callable[[float], Any], timeout: float | None = None) -> Any:
+        try:
+            return call(timeout or self.timeout)
+        except (ApiException, *_NETWORK_ERRORS) as exc:
+            raise LineError(_failure(exc)) from exc
 
     def close(self) -> None:
         """Close pooled connections."""

@@ -28,14 +28,7 @@ def text(body: str, quick_replies: list[tuple[str, str] | dict] | None = None) -
 
     A quick reply may also be an action dict (see `postback_action`).
     """
-    message: dict = {"type": "text", "text": body}
-    if quick_replies:
-        items = [
-            {"type": "action", "action": q if isinstance(q, dict) else _message_action(*q)}
-            for q in quick_replies
-        ]
-        message["quickReply"] = {"items": items}
-    return message
+    return with_quick_replies({"type": "text", "text": body}, quick_replies or [])
 
 
 def postback_action(label: str, data: str, display_text: str | None = None) -> dict:
@@ -54,11 +47,22 @@ def flex(alt_text: str, contents: dict) -> dict:
     return {"type": "flex", "altText": truncate(alt_text, ALT_TEXT_LIMIT), "contents": contents}
 
 
-def with_quick_replies(message: dict, quick_replies: list[tuple[str, str]]) -> dict:
-    """`message` (any type) with quick replies (label, text) added; the original is not changed."""
+def carousel(alt_text: str, bubbles: list[dict]) -> dict:
+    """A Flex carousel of `bubbles` (LINE takes at most 12)."""
+    if not 0 < len(bubbles) <= CAROUSEL_BUBBLES:
+        raise ValueError(f"a carousel has 1 to {CAROUSEL_BUBBLES} bubbles, not {len(bubbles)}")
+    return flex(alt_text, {"type": "carousel", "contents": bubbles})
+
+
+def with_quick_replies(message: dict, quick_replies: list[tuple[str, str] | dict]) -> dict:
+    """`message` (any type) with quick replies (label, text) or actions (see
+    `postback_action`) added; the original is not changed."""
     if not quick_replies:
         return message
-    items = [{"type": "action", "action": _message_action(*pair)} for pair in quick_replies]
+    items = [
+        {"type": "action", "action": q if isinstance(q, dict) else _message_action(*q)}
+        for q in quick_replies
+    ]
     return {**message, "quickReply": {"items": items}}
 
 

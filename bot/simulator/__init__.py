@@ -15,6 +15,7 @@ from flask import Blueprint, Flask, make_response, render_template, request
 
 from bot.i18n import LOCALES, _, normalize, use_locale
 from bot.simulator import access
+from handlers.debtor_menu import debtor_menu
 
 bp = Blueprint("simulator", __name__, url_prefix="/simulator")
 bp.before_request(access.guard)
@@ -67,6 +68,7 @@ def page():
             languages=[(code, label) for code, label in LANGUAGES if code in LOCALES],
             t=page_text(),
             js_text=script_text(),
+            menu=debtor_menu(),
         )
     )
     if request.args.get("lang") == lang:
@@ -90,6 +92,7 @@ def page_text() -> dict[str, str]:
         "send_image": _("Send a photo (a transfer slip)"),
         "type_here": _("Type a message"),
         "send": _("Send"),
+        "menu_help": _("The rich menu debtors see under the chat on LINE: a tap sends its text."),
         "remind_at": _("Reminders as of"),
         "remind": _("Send the reminders"),
         "remind_help": _(

@@ -174,6 +174,9 @@
     }
     el("chat-sub").textContent = sub;
     el("composer").setAttribute("aria-disabled", canSpeak() ? "false" : "true");
+    // LINE shows the debtors' rich menu in the 1:1 chat only.
+    el("richmenu").hidden = !(chat && chat.type === "user" && state.person &&
+      state.person.kind === "borrower");
     if (!chat) return;
     if (chat.type === "user") {
       if (state.person && !state.person.linked && state.person.can_link) {
@@ -450,6 +453,18 @@
     if (!text || !canSpeak()) return;
     input.value = "";
     send({ action: "text", text: text });
+  });
+
+  /* A tap on a rich menu area sends its text as the debtor, as LINE's message action does. */
+  Array.prototype.forEach.call(el("richmenu-areas").querySelectorAll("button"), function (b) {
+    b.addEventListener("click", function () {
+      if (canSpeak()) runAction({ type: "message", text: b.getAttribute("data-text") });
+    });
+  });
+  el("richmenu-bar").addEventListener("click", function () {
+    var areas = el("richmenu-areas");
+    areas.hidden = !areas.hidden;
+    el("richmenu-bar").setAttribute("aria-expanded", areas.hidden ? "false" : "true");
   });
 
   el("image").addEventListener("change", function (event) {

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from tests.dashboard_data import PASSWORDS, add_tester
 from tests.factories import make_contract
 
 pytestmark = pytest.mark.browser
@@ -19,11 +20,18 @@ def debtor(session):
     start = today - timedelta(days=120)
     contract = make_contract(session, contract_date=start, first_due=start + timedelta(days=30))
     session.commit()
+    add_tester(session)
     return contract.borrower
 
 
 def test_pick_a_debtor_link_and_ask_the_balance(live_app, page, debtor, tmp_path):
     page.goto(f"{live_app}/simulator/")
+    # The simulator sends a browser without a session to the dashboard's login, and back.
+    page.wait_for_url("**/staff/login?next=**")
+    page.fill("#username", "tester")
+    page.fill("#password", PASSWORDS["tester"])
+    page.click("button.primary")
+    page.wait_for_url("**/simulator/")
     page.fill("#search", "สมศรี")
     page.locator(".who", has_text="สมศรี ใจดี").click()
     assert "W-001" in page.inner_text("#chat-sub")
@@ -46,6 +54,14 @@ def test_pick_a_debtor_link_and_ask_the_balance(live_app, page, debtor, tmp_path
     # The user's own message is on the right; quick replies wait under the input.
     assert page.locator(".row.user .bubble", has_text="ยอด").count() == 1
     assert page.locator("#quick button").count() >= 3
+
+    # The debtors' rich menu sits under the chat; its language area answers like `ภาษา`.
+    menu = page.locator("#richmenu")
+    assert menu.is_visible()
+    assert menu.locator(".areas button").count() == 6
+    menu.locator(".areas button", has_text="ภาษา").click()
+    page.locator(".row.user .bubble", has_text="ภาษา").wait_for()
+    page.locator(".row.bot .bubble", has_text="ภาษาอะไรดีคะ").last.wait_for()
 
     shot = tmp_path / "simulator.png"
     page.screenshot(path=str(shot), full_page=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -34,17 +35,25 @@ def _dashboard_urls(app) -> list[str]:
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/staff") or rule.endpoint == "dashboard.login":
             continue
-        urls.append(rule.rule.replace("<int:borrower_id>", "1"))
+        urls.append(_concrete(rule.rule))
     return urls
+
+
+def _concrete(rule: str) -> str:
+    """The rule with every <int:...> part filled in."""
+    return re.sub(r"<int:\w+>", "1", rule)
 
 
 def test_every_dashboard_route_sends_the_anonymous_to_login(app, client):
     urls = _dashboard_urls(app)
     assert {"/staff/", "/staff/paid", "/staff/paid.xlsx", "/staff/paid.csv"} <= set(urls)
     assert "/staff/debtor/1" in urls and "/staff/logout" in urls
+    assert {"/staff/slips", "/staff/slips/1/image", "/staff/slips/1/approve"} <= set(urls)
+    assert {"/staff/slips/1/reject", "/staff/officers", "/staff/officers/1"} <= set(urls)
+    assert "/staff/reminders" in urls
     for rule in app.url_map.iter_rules():
         if rule.rule.startswith("/staff") and rule.endpoint != "dashboard.login":
-            url = rule.rule.replace("<int:borrower_id>", "1")
+            url = _concrete(rule.rule)
             for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
                 response = client.open(url, method=method)
                 assert response.status_code == 302, (method, url)

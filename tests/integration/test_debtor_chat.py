@@ -224,7 +224,7 @@ def test_a_sticker_gets_a_hint(chat, debtor):
 
 def test_help_lists_the_debtor_commands(chat, debtor):
     answer = chat.say("Udebtor", "ช่วยเหลือ").text
-    for command in ("ยอด", "งวดถัดไป", "แจ้งโอน", "ภาษา"):
+    for command in ("ยอด", "งวดถัดไป", "ชำระเงิน", "แจ้งโอน", "ติดต่อพัฒนากร", "ภาษา"):
         assert command in answer
     lines = answer.splitlines()
     assert lines[0] == in_thai("What you can send me:")

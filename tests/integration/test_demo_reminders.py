@@ -21,6 +21,7 @@ from bot.demo.seed import seed_demo
 from bot.simulator.events import BORROWER, fake_user_id
 from models.audit import AuditEntry
 from models.borrower import Borrower
+from tests.dashboard_data import log_in_tester
 from tests.line_events import make_app
 
 TODAY = date(2026, 3, 16)  # a Monday
@@ -31,6 +32,14 @@ def app(env):
     app = make_app(env)
     yield app
     app.extensions["fundbot"].db.dispose()
+
+
+@pytest.fixture
+def client(app, session):
+    """A browser on this machine, logged in to the dashboard (the simulator needs it)."""
+    client = app.test_client()
+    log_in_tester(session, client)
+    return client
 
 
 @pytest.fixture

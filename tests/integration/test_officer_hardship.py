@@ -64,3 +64,17 @@ def test_a_debtor_asks_for_themselves(chat, db, cli, world):
     listed = cli("hardship", "list")
     assert listed.exit_code == 0 and "ตกงาน" in listed.output and "W-001" in listed.output
     assert "ตกงาน" not in cli("hardship", "list", "--area", "เมืองสระบุรี").output
+
+
+def test_namesakes_get_the_pick_and_the_request_is_filed_on_it(chat, db, session, world):
+    from models.borrower import Borrower
+    from tests.factories import make_borrower
+
+    village = session.get(Borrower, world.mine[1]).area
+    make_borrower(session, "นางมานี ดีใจ", village)
+    session.commit()
+    asked = chat.say(OFFICER, "ขอผ่อนผัน มานี น้ำท่วมนา")
+    assert asked.text.startswith(in_thai("Which debtor do you mean?"))
+    assert requests(db) == []
+    chat.say(OFFICER, next(q for q in asked.quick_replies() if "มีนา" in q))
+    assert requests(db) == [(world.mine[1], None, "น้ำท่วมนา", f"line:{OFFICER}")]

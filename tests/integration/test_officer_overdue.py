@@ -10,6 +10,7 @@ import time_machine
 from bot.i18n import format_money
 from tests.factories import make_borrower, make_contract
 from tests.line_events import in_thai
+from tests.line_schema import problems
 from tests.officers import (
     APRIL_15,
     DEBTOR,
@@ -19,6 +20,7 @@ from tests.officers import (
     REMINDERS,
     STRANGER,
     TEAM,
+    alt_lines,
     build_world,
     data_of,
     register_group,
@@ -37,8 +39,10 @@ def _april_15():
 
 
 def test_worst_first_and_only_my_areas(chat, world):
-    answer = chat.say(OFFICER, "ค้างชำระ").text
-    lines = answer.splitlines()
+    sent = chat.say(OFFICER, "ค้างชำระ")
+    answer = sent.text
+    assert problems(sent.cards[0], "FlexMessage") == []
+    lines = alt_lines(sent)
     assert lines[0] == in_thai(
         "In arrears today, worst first (%(first)d-%(last)d of %(count)d):", first=1, last=2, count=2
     )
@@ -76,10 +80,14 @@ def test_ten_at_a_time_with_a_more_button(chat, session, world):
         make_contract(session, f"X-{n:02d}", borrower=borrower, first_due=date(2025, 3, 1))
     session.commit()
     first = chat.say(OFFICER, "overdue")
-    assert first.text.count("\n") == 11  # the title, 10 debtors, "tap more"
+    [carousel] = first.cards
+    assert len(carousel["contents"]["contents"]) == 10
+    assert len(carousel["altText"]) <= 400 and problems(carousel, "FlexMessage") == []
     assert first.quick_replies() == [in_thai("More")]
     second = chat.tap(OFFICER, data_of(first, in_thai("More")))
-    assert second.text.splitlines()[0] == in_thai(
+    assert len(second.cards[0]["contents"]["contents"]) == 2
+    assert second.quick_replies() == []
+    assert alt_lines(second)[0] == in_thai(
         "In arrears today, worst first (%(first)d-%(last)d of %(count)d):",
         first=11,
         last=12,

@@ -18,7 +18,18 @@ from models.payment import Payment
 from models.types import PaymentChannel, PaymentState, Source
 from tests.factories import TEST_ACTOR
 from tests.line_events import in_thai
-from tests.officers import APRIL_15, BANGKOK, DEBTOR, OFFICER, build_world, data_of
+from tests.line_schema import problems
+from tests.officers import (
+    APRIL_15,
+    BANGKOK,
+    DEBTOR,
+    OFFICER,
+    alt_lines,
+    build_world,
+    card_data_of,
+    card_postbacks,
+    data_of,
+)
 
 
 @pytest.fixture
@@ -60,13 +71,19 @@ def test_lists_only_my_areas_slips(chat, slips):
     sent = chat.say(OFFICER, "ตรวจสลิป")
     assert "W-001" in sent.text and format_money(Decimal("1500")) in sent.text
     assert "W-009" not in sent.text
-    assert sent.quick_replies() == [in_thai("Approve %(n)d", n=1), in_thai("Reject %(n)d", n=1)]
+    assert alt_lines(sent)[0] == in_thai("Transfer slips to check (%(count)d):", count=1)
+    assert [label for label, _data in card_postbacks(sent)] == [
+        in_thai("Approve"),
+        in_thai("Reject"),
+    ]
+    assert problems(sent.cards[0], "FlexMessage") == []
+    assert sent.quick_replies() == []  # one page
 
 
 def test_approve_allocates_audits_and_tells_the_debtor_once(chat, db, slips):
     _world, (mine, _far) = slips
     listing = chat.say(OFFICER, "ตรวจสลิป")
-    data = data_of(listing, in_thai("Approve %(n)d", n=1))
+    data = card_data_of(listing, in_thai("Approve"))
     approved = chat.tap(OFFICER, data)
     assert approved.replies.text.startswith(
         in_thai(
@@ -109,7 +126,7 @@ def test_a_slip_outside_my_areas_cannot_be_approved(chat, db, slips):
 def test_reject_asks_the_reason_then_tells_the_debtor(chat, db, slips):
     _world, (mine, _far) = slips
     listing = chat.say(OFFICER, "ตรวจสลิป")
-    asked = chat.tap(OFFICER, data_of(listing, in_thai("Reject %(n)d", n=1)))
+    asked = chat.tap(OFFICER, card_data_of(listing, in_thai("Reject")))
     assert "นางสมศรี ใจดี" in asked.text
     assert state_of(db, mine) is PaymentState.PENDING
     done = chat.say(OFFICER, "ยอดในสลิปไม่ตรง")
@@ -140,3 +157,28 @@ def test_the_debtor_is_told_within_the_contact_hours(chat, db, slips):
         )
     assert row.status == "queued"
     assert row.next_attempt_at == datetime(2025, 4, 16, 8, 0, tzinfo=BANGKOK)
+
+
+def test_ten_slips_a_carousel_and_more_continues(chat, session, slips):
+    contract = session.scalar(select(Contract).where(Contract.contract_no == "W-001"))
+    for n in range(11):
+        record_payment(
+            session,
+            TEST_ACTOR,
+            contract,
+            Decimal(100 + n),
+            date(2025, 4, 5),
+            PaymentChannel.BANK_TRANSFER,
+            state=PaymentState.PENDING,
+            slip_path=f"slips/2025/04/more-{n}.jpg",
+        )
+    session.commit()
+    first = chat.say(OFFICER, "ตรวจสลิป")
+    [carousel] = first.cards
+    assert len(carousel["contents"]["contents"]) == 10
+    assert problems(carousel, "FlexMessage") == [] and len(carousel["altText"]) <= 400
+    assert alt_lines(first)[0] == in_thai("Transfer slips to check (%(count)d):", count=12)
+    second = chat.tap(OFFICER, data_of(first, in_thai("More")))
+    assert len(second.cards[0]["contents"]["contents"]) == 2
+    assert alt_lines(second)[1].startswith("11. ")
+    assert len(card_postbacks(second)) == 4  # approve and reject on each

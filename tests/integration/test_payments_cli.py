@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 import threading
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -18,6 +18,8 @@ from models.errors import DomainError
 from models.ledger import confirm_payment, record_payment
 from models.payment import Allocation, Payment
 from models.payments_query import get_payment
+from models.slip import store_slip
+from models.thai_qr import SlipQR
 from models.types import FundKind, PaymentChannel, PaymentState, Source
 from tests.factories import make_borrower, make_contract, make_fund, make_village
 
@@ -317,3 +319,96 @@ def test_two_approvals_at_once_allocate_once(db, session, loan):
     _, allocations, entries = stored(db, payment_id)
     assert len(allocations) == 2
     assert [e.action for e in entries] == ["payment.record", "payment.confirm"]
+
+
+# ---------------------------------------------------------------------- unfinished, duplicates
+
+SENT = datetime(2025, 2, 5, 3, 0, tzinfo=UTC)  # 10:00 in Bangkok
+
+
+def send_slip(session, env, contract, content: bytes, qr=None, *, pay: str | None = None):
+    """A slip photo as the chat stores it; with `pay`, the debtor also gave contract and
+    amount, so its payment is pending. Returns the Slip."""
+    slip = store_slip(
+        session,
+        Path(env["FUNDBOT_INSTANCE_PATH"]),
+        contract.borrower,
+        b"\xff\xd8\xff" + content,
+        qr,
+        message_id=content.decode(),
+        now=SENT,
+    )
+    if pay is not None:
+        payment_id = report_slip(session, contract, pay, SENT.date(), name=content.decode())
+        slip.payment_id = payment_id
+    session.commit()
+    return slip
+
+
+def rows_by_state(output: str) -> dict[str, list[list[str]]]:
+    """The table's rows split into cells (two spaces apart), grouped by their State cell."""
+    lines = output.strip().splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("---")) + 1
+    found: dict[str, list[list[str]]] = {}
+    for line in lines[start:-1]:
+        cells = [c.strip() for c in line.strip().split("  ") if c.strip()]
+        found.setdefault(cells[5], []).append(cells)
+    return found
+
+
+def test_slips_lists_unfinished_and_duplicate_slips_marked(session, loan, cli, env):
+    paid = send_slip(session, env, loan, b"paid", SlipQR("004", "REF1", True), pay="500")
+    waiting = send_slip(session, env, loan, b"waiting")
+    again = send_slip(session, env, loan, b"again", SlipQR("004", "REF1", True))
+    same_file = send_slip(session, env, loan, b"waiting")
+    assert again.duplicate and same_file.duplicate
+
+    result = cli("slips")
+
+    assert result.exit_code == 0, result.output
+    rows = rows_by_state(result.stdout)
+    instance = Path(env["FUNDBOT_INSTANCE_PATH"])
+    [pending] = rows["รอตรวจสอบ"]
+    assert pending[0] == str(paid.payment_id) and "W-001" in pending
+    [unfinished] = rows["รอระบุสัญญาหรือจำนวนเงิน"]
+    assert unfinished == [
+        "-", "5 ก.พ. 2568", "-", "สมศรี ใจดี", "-", "รอระบุสัญญาหรือจำนวนเงิน",
+        str(instance / waiting.path), "-",
+    ]  # fmt: skip
+    notes = {row[-1] for row in rows["สลิปซ้ำ"]}
+    assert notes == {f"สลิปเดียวกับรายการ {paid.payment_id}", "สลิปเดียวกับที่ส่งเมื่อ 5 ก.พ. 2568"}
+    assert result.stdout.strip().splitlines()[-1] == "4 สลิป"
+
+
+def test_slips_filters_by_status(session, loan, cli, env):
+    paid = send_slip(session, env, loan, b"paid", SlipQR("004", "REF1", True), pay="500")
+    send_slip(session, env, loan, b"waiting")
+    send_slip(session, env, loan, b"again", SlipQR("004", "REF1", True))
+
+    def states(*args):
+        result = cli("slips", *args)
+        assert result.exit_code == 0, result.output
+        return {state: len(rows) for state, rows in rows_by_state(result.stdout).items()}
+
+    assert states("--status", "unfinished") == {"รอระบุสัญญาหรือจำนวนเงิน": 1}
+    assert states("--status", "duplicate") == {"สลิปซ้ำ": 1}
+    # --pending keeps its meaning: payments awaiting verification only.
+    pending = cli("slips", "--pending").stdout
+    assert pending.splitlines()[0] == "สลิปการโอนเงินที่รอตรวจสอบ"
+    assert set(rows_by_state(pending)) == {"รอตรวจสอบ"}
+    assert states("--pending", "--status", "duplicate") == {"รอตรวจสอบ": 1, "สลิปซ้ำ": 1}
+    assert cli("slip", "approve", str(paid.payment_id)).exit_code == 0
+    assert states("--status", "confirmed") == {"ยืนยันแล้ว": 1}
+    assert cli("slips", "--status", "pending").stdout.strip().splitlines()[-1] == "ไม่มีสลิป"
+
+
+def test_slips_area_applies_to_unfinished_slips_too(session, loan, cli, env):
+    send_slip(session, env, loan, b"waiting")
+    make_village(session, "หนองแค/กุ่มหัก/หมู่ 1")
+    session.commit()
+
+    here = cli("slips", "--area", "แก่งคอย", "--status", "unfinished").stdout
+    elsewhere = cli("slips", "--area", "หนองแค", "--status", "unfinished").stdout
+
+    assert "สมศรี ใจดี" in here
+    assert elsewhere.strip().splitlines()[-1] == "ไม่มีสลิป"

@@ -14,6 +14,7 @@ from bot.errors import UserError
 from bot.runtime import Runtime
 from bot.simulator import access
 from models.identity import LinkCode
+from tests.dashboard_data import log_in_tester
 from tests.factories import make_contract
 from tests.line_events import in_thai, make_app
 
@@ -78,7 +79,7 @@ def test_a_rebound_name_is_refused_even_from_this_machine(app, debtor):
         assert response.status_code == 403, host
 
 
-def test_this_machine_by_any_loopback_name_and_port_is_served(app, debtor):
+def test_this_machine_by_any_loopback_name_and_port_is_served(app, session, debtor):
     client = app.test_client()
     for remote, host in [
         ("127.0.0.1", "127.0.0.1:5000"),
@@ -88,8 +89,12 @@ def test_this_machine_by_any_loopback_name_and_port_is_served(app, debtor):
         ("::1", "[::1]"),
     ]:
         response = client.get("/simulator/api/people", **from_(remote, host))
-        assert response.status_code == 200, (remote, host)
-        assert response.get_json()["total"] == 1
+        # Past the loopback check (403), stopped by the dashboard's login (401).
+        assert response.status_code == 401, (remote, host)
+    log_in_tester(session, client)
+    response = client.get("/simulator/api/people")
+    assert response.status_code == 200
+    assert response.get_json()["total"] == 1
 
 
 def test_loopback_hosts_are_recognised_exactly():

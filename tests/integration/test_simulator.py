@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -25,12 +26,14 @@ from bot.errors import UserError
 from bot.i18n import _, use_locale
 from bot.runtime import Runtime
 from bot.simulator.events import BORROWER, STAFF, fake_user_id, parse_fake_user_id
+from handlers.debtor_menu import debtor_menu
 from models.audit import AuditEntry
 from models.borrower import Borrower
 from models.inbound import InboundEvent
 from models.payment import Payment
 from models.staff import Staff
 from models.types import PaymentState, Role
+from tests.dashboard_data import PASSWORDS, csrf_token, log_in_tester
 from tests.factories import make_borrower, make_contract, make_village
 from tests.line_events import make_app
 
@@ -44,6 +47,14 @@ def app(env):
     app = make_app(env)
     yield app
     app.extensions["fundbot"].db.dispose()
+
+
+@pytest.fixture
+def client(app, session):
+    """A browser on this machine, logged in to the dashboard (the simulator needs it)."""
+    client = app.test_client()
+    log_in_tester(session, client)
+    return client
 
 
 @pytest.fixture
@@ -92,6 +103,26 @@ def link(client, debtor) -> str:
     return response.get_json()["user_id"]
 
 
+def test_the_simulator_needs_a_dashboard_login(app, session):
+    log_in_tester(session, app.test_client())  # the login exists; this browser has none
+    browser = app.test_client()
+    page = browser.get("/simulator/")
+    assert page.status_code == 302
+    assert page.headers["Location"] == "/staff/login?next=/simulator/"
+    refused = browser.get("/simulator/api/people")
+    assert refused.status_code == 401 and refused.get_json()["error"]
+    assert browser.post("/simulator/api/send", json={}).status_code == 401
+
+    token = csrf_token(browser.get(page.headers["Location"]).text)
+    logged_in = browser.post(
+        page.headers["Location"],
+        data={"csrf_token": token, "username": "tester", "password": PASSWORDS["tester"]},
+    )
+    assert logged_in.headers["Location"] == "/simulator/"
+    assert browser.get("/simulator/").status_code == 200
+    assert browser.get("/simulator/api/people").status_code == 200
+
+
 def test_the_page_is_in_thai_by_default_and_switches_to_english(client):
     page = client.get("/simulator/")
     assert page.status_code == 200
@@ -106,6 +137,17 @@ def test_the_page_is_in_thai_by_default_and_switches_to_english(client):
     assert "Chat simulator" in english.get_data(as_text=True)
     # The choice is remembered for the page's later requests.
     assert '<html lang="en">' in client.get("/simulator/").get_data(as_text=True)
+
+
+def test_the_page_carries_the_debtors_rich_menu(client, debtor):
+    html = client.get("/simulator/").get_data(as_text=True)
+    buttons = re.findall(r'data-text="([^"]+)"[^>]*>\s*<span class="label">([^<]+)</span>', html)
+    menu = debtor_menu()
+    assert buttons == [(b.text, b.label) for b in menu.buttons]
+    # A tap sends that text as the debtor: the same answer as typing it.
+    user_id = link(client, debtor)
+    send(client, user_id, menu.buttons[0].text)
+    assert "W-001" in bot_texts(chat(client, user_id))[-1]
 
 
 def test_the_static_assets_are_served(client):
@@ -238,7 +280,7 @@ def test_an_officer_registers_with_a_code(db, client, session):
     officer = Staff(name="สมชาย พัฒนากร", role=Role.FIELD_OFFICER)
     session.add(officer)
     session.commit()
-    rows = client.get("/simulator/api/people?kind=officer").get_json()["items"]
+    rows = client.get("/simulator/api/people?kind=officer&q=สมชาย").get_json()["items"]
     assert [r["name"] for r in rows] == ["สมชาย พัฒนากร"] and not rows[0]["linked"]
     response = client.post("/simulator/api/link", json={"kind": "staff", "id": officer.id})
     assert response.get_json()["linked"] is True
@@ -321,7 +363,9 @@ def test_fundbot_serve_creates_the_database_and_starts_the_simulator_on_localhos
         assert process.stdout.readline() == (
             f"No LINE credentials: the chat simulator is at http://127.0.0.1:{port}/simulator\n"
         )
-        assert b"simulator.js" in _get_when_up(f"http://127.0.0.1:{port}/simulator/")
+        # The simulator sends a browser without a session to the dashboard's login.
+        login = _get_when_up(f"http://127.0.0.1:{port}/simulator/")
+        assert b'name="password"' in login and b"simulator.js" not in login
     finally:
         process.send_signal(signal.SIGINT)  # gunicorn's quick shutdown
         process.wait(timeout=20)

@@ -2,25 +2,22 @@
 
 from __future__ import annotations
 
-import io
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-import segno
 import time_machine
-from PIL import Image, ImageDraw
 from sqlalchemy import select
 
 from models.payment import Payment
 from models.slip import Slip
 from models.slip_reader import read_slip_qr
-from models.thai_qr import slip_qr_payload
 from models.types import PaymentState
 from tests.factories import make_borrower, make_contract
 from tests.line_events import in_thai
+from tests.slip_data import slip_image
 
 APRIL_15 = datetime(2025, 4, 15, 10, 0, tzinfo=ZoneInfo("Asia/Bangkok"))
 UNREADABLE = b"\xff\xd8\xff\xe0 a jpeg slip"
@@ -38,20 +35,6 @@ DUPLICATE = (
     "transfer, please send the slip of that transfer. If you think this is a mistake, please "
     "contact your officer."
 )
-
-
-def slip_image(reference: str, bank: str = "004", caption: str = "slip") -> bytes:
-    """A slip-like JPEG: some text and the mini QR in a corner, as banking apps draw them."""
-    canvas = Image.new("RGB", (720, 1100), "white")
-    draw = ImageDraw.Draw(canvas)
-    draw.text((40, 40), f"Transfer successful {caption}", fill="black")
-    draw.text((40, 80), "1,000.00 THB", fill="black")
-    qr = io.BytesIO()
-    segno.make_qr(slip_qr_payload(bank, reference), error="m").save(qr, kind="png", scale=5)
-    canvas.paste(Image.open(qr), (420, 760))
-    out = io.BytesIO()
-    canvas.save(out, format="JPEG", quality=90)
-    return out.getvalue()
 
 
 @pytest.fixture(autouse=True)

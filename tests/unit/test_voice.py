@@ -1,7 +1,8 @@
 """The bot's voice in Thai: one persona, polite and warm, commands in quotes, one name per fund.
 
-Every msgid the chat handlers and the reminder jobs use (handlers/, scheduler/) is read from
-the code, and its Thai msgstr is checked against the forms debtors must never see again.
+Every msgid the chat handlers and the reminder jobs use (handlers/, scheduler/, and the chat's
+words kept in the shared adapters) is read from the code, and its Thai msgstr is checked
+against the forms debtors must never see again.
 """
 
 from __future__ import annotations
@@ -11,11 +12,13 @@ from functools import cache
 from pathlib import Path
 
 import pytest
-from babel.messages.extract import extract_from_dir
+from babel.messages.extract import extract_from_dir, extract_from_file
 from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parents[2]
 CHAT_CODE = ("handlers", "scheduler")
+# Words the chat says that live in the shared adapters (the dashboard and CLI use them too).
+CHAT_WORDS = ("bot/payment_question.py", "bot/slip_notice_text.py")
 COMMANDS = "ยกเลิกการเชื่อมต่อ|ยกเลิก|ยอด|งวดถัดไป|แจ้งโอน|ช่วยเหลือ|ลงทะเบียน|ผูกกลุ่มทีม|ผูกกลุ่ม|ชำระเงิน"
 # A command word right after "send"/"type" must be in quotes: ส่ง "ยอด", not ส่ง ยอด.
 UNQUOTED_COMMAND = re.compile(rf"(ส่ง|พิมพ์)\s*(คำว่า\s*)?({COMMANDS})(?![ก-๙])")
@@ -39,6 +42,9 @@ def chat_msgids() -> frozenset[str]:
         for _file, _line, message, _comments, _context in extract_from_dir(
             ROOT / folder, method_map=[("**.py", "python")]
         ):
+            found.add(message if isinstance(message, str) else message[0])
+    for name in CHAT_WORDS:
+        for _line, message, _comments, _context in extract_from_file("python", ROOT / name):
             found.add(message if isinstance(message, str) else message[0])
     return frozenset(found)
 

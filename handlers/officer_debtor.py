@@ -1,14 +1,13 @@
-"""What every officer command shares: who may use it, finding the debtor, picks and yes/no.
+"""The debtor an officer command names: finding them, the pick and the yes/no, completing.
 
-An officer command is `OfficerCommand(words, name, action)`: Thai words first, English
-aliases after, a leading `/` optional. Only a linked member of staff may use it, 1:1 or in a
-working-team group (never in a debtor reminder group); anyone else is refused politely.
-
-The debtor is found with models.debtor_lookup.find_debtor within the officer's areas. Several
-candidates: a quick reply (1:1), and the command completes on the pick, through the
-`officer` conversation, which also asks yes/no before a payment that looks wrong is stored.
-The event of the command is the `origin` of what it stores (unique), so a pick or a yes sent
-twice stores it once.
+The debtor is found with models.debtor_lookup.find_debtor within the officer's areas
+(handlers/officer_access.py says who may ask and which areas). Several candidates: a quick
+reply, and the command completes on the pick, through the `officer` conversation, which also
+asks yes/no before a payment that looks wrong is stored. In a working-team group the pick and
+the yes/no are postback buttons (`group_step`), remembered per (group, officer) and answered
+only by the officer who asked. Each command module puts its
+completer in COMPLETERS. The event of the command is the `origin` of what it stores (unique),
+so a pick or a yes sent twice stores it once.
 """
 
 from __future__ import annotations
@@ -23,87 +22,40 @@ from sqlalchemy import select
 
 from bot.i18n import _, format_date, format_money
 from bot.line import messages as line_messages
-from handlers.context import ChatContext, normalize_text
-from handlers.conversation import END, Conversation, State
-from handlers.router import _original_args
+from handlers.context import ChatContext
+from handlers.conversation import Conversation, State
+from handlers.officer_access import (
+    allowed,
+    button,
+    in_scope,
+    int_field,
+    is_postback_of,
+    postback,
+    postback_data,
+    scope,
+)
+from handlers.router import When
 from models.borrower import Borrower
-from models.chat_state import clear_pending, set_pending
+from models.chat_state import clear_pending, group_key, pending, set_pending
 from models.contract import Contract
 from models.debtor_lookup import Lookup, find_debtor
 from models.field_reports import add_report, by_origin
-from models.identity import GROUP_TEAM, LineGroup
-from models.staff_login import scope_of
+from models.staff import Staff
 from models.thai_text import parse_date, parse_typed_amount
 from models.types import ContractStatus
 
 YES_WORDS = ("ใช่", "ยืนยัน", "ตกลง", "yes", "ok")
 NO_WORDS = ("ไม่", "ไม่ใช่", "no")
 PICK, CONFIRM = "pick", "confirm"
+OFFICER_FLOW_NAME = "officer"
+# The buttons of a pick or yes/no in a group: officer=step&s=<staff id>&t=<nonce>&a=<answer>.
+STEP = "step"
+YES, NO = "yes", "no"
 CANCEL = "ยกเลิก"
 
 # name -> (ctx, borrower, contract, payload, origin, confirmed) -> None; filled by each module.
 Completer = Callable[[ChatContext, Borrower, Contract | None, dict, str, bool], None]
 COMPLETERS: dict[str, Completer] = {}
-
-
-# ---------------------------------------------------------------------------- matching
-
-
-class OfficerCommand:
-    """A text command of the officer commands; `staff_only` words are left to others'
-    commands when the sender is not staff (`paid`, `help` and `ยกเลิก` are debtors' too)."""
-
-    def __init__(
-        self,
-        words: tuple[str, ...],
-        action: Callable[[ChatContext], None],
-        *,
-        staff_only: tuple[str, ...] = (),
-    ) -> None:
-        self.words = sorted({normalize_text(w) for w in words}, key=len, reverse=True)
-        self.staff_only = {normalize_text(w) for w in staff_only}
-        self.action = action
-
-    def matches(self, ctx: ChatContext) -> bool:
-        text = ctx.text.removeprefix("/").strip()
-        for word in self.words:
-            if word in self.staff_only and ctx.staff is None:
-                continue
-            if text == word:
-                ctx.args = ""
-                return True
-            rest = text[len(word) :] if text.startswith(word) else None
-            if rest is not None and (rest.startswith(" ") or not word[-1].isascii()):
-                ctx.args = _original_args(ctx.raw_text, rest)
-                return True
-        return False
-
-    def handle(self, ctx: ChatContext) -> None:
-        if allowed(ctx):
-            self.action(ctx)
-
-    def __repr__(self) -> str:
-        return f"<OfficerCommand {self.words[0]!r}>"
-
-
-def allowed(ctx: ChatContext) -> bool:
-    """Linked staff, 1:1 or in a working-team group; anyone else is told so."""
-    if ctx.staff is None:
-        ctx.reply(_("Sorry, this command is for field officers only"))
-        return False
-    if ctx.in_group:
-        group = ctx.session.scalar(select(LineGroup).where(LineGroup.group_id == ctx.chat_id))
-        if group is None or not group.active or group.kind != GROUP_TEAM:
-            ctx.reply(
-                _("Officer commands work only in a 1:1 chat with me or in a working-team group")
-            )
-            return False
-    return True
-
-
-def scope(ctx: ChatContext) -> list[str]:
-    """The area paths the officer acts in."""
-    return scope_of(ctx.staff, ctx.runtime.settings.province)
 
 
 # ---------------------------------------------------------------------------- the debtor
@@ -141,6 +93,16 @@ def not_found(who: str, lookup: Lookup) -> str:
     return _('No debtor "%(who)s" in your areas.', who=who)
 
 
+def debtor_label(borrower: Borrower) -> str:
+    """A debtor as officers read them: title and name, and the village."""
+    return f"{borrower.display_name} ({borrower.area.path})"
+
+
+def reachable(borrower: Borrower) -> bool:
+    """True when the debtor can be told on LINE (linked, and has not blocked the bot)."""
+    return bool(borrower.line_user_id and borrower.line_reachable)
+
+
 def candidate_label(borrower: Borrower, numbers: list[str]) -> str:
     """One candidate: name, village, contract."""
     contract = numbers[0] if numbers else "-"
@@ -148,25 +110,36 @@ def candidate_label(borrower: Borrower, numbers: list[str]) -> str:
 
 
 def ask_pick(ctx: ChatContext, command: str, payload: dict, lookup: Lookup) -> None:
-    """Several debtors fit: a quick reply of up to 13, the command completes on the pick."""
+    """Several debtors fit: a quick reply of up to 13, the command completes on the pick.
+
+    1:1 the choices are texts ("2. สมศรี"), answered through the `officer` conversation; in a
+    working-team group they are buttons only the officer who asked may tap (group_step).
+    """
     lines = [_("Which debtor do you mean?")]
-    choices = []
+    labels = []
     for n, borrower in enumerate(lookup.borrowers, start=1):
         label = candidate_label(borrower, lookup.contract_numbers.get(borrower.id, []))
         lines.append(f"{n}. {label}")
-        choices.append((f"{n}. {borrower.display_name}", f"{n}. {label}"))
-    if ctx.in_group:
-        lines.append(_("Please send the command again with the contract number"))
-        ctx.reply("\n".join(lines))
-        return
+        labels.append((f"{n}. {borrower.display_name}", f"{n}. {label}"))
     data = {
         "command": command,
         "payload": payload,
         "ids": [b.id for b in lookup.borrowers],
         "origin": ctx.webhook_event_id,
     }
-    set_pending(ctx.session, ctx.user_id, f"officer.{PICK}", data, now=ctx.now, ttl=TTL)
-    ctx.reply(line_messages.text("\n".join(lines), quick_replies=choices[:12]))
+    nonce = _wait_for(ctx, PICK, data)
+    if ctx.in_group:
+        choices = [
+            _step_button(ctx, nonce, str(n), short, said)
+            for n, (short, said) in enumerate(labels, start=1)
+        ]
+    else:
+        choices = labels
+    ctx.reply(
+        line_messages.text(
+            "\n".join(lines), quick_replies=choices[: line_messages.QUICK_REPLY_ITEMS]
+        )
+    )
 
 
 def ask_confirm(
@@ -185,10 +158,64 @@ def ask_confirm(
         "borrower_id": borrower.id,
         "contract_id": contract.id if contract else None,
         "origin": origin,
-        "nonce": secrets.token_hex(4),
     }
-    set_pending(ctx.session, ctx.user_id, f"officer.{CONFIRM}", data, now=ctx.now, ttl=TTL)
-    ctx.reply(line_messages.text(question, quick_replies=[(_("Yes"), "ใช่"), (_("No"), "ไม่")]))
+    nonce = _wait_for(ctx, CONFIRM, data)
+    if ctx.in_group:
+        choices = [
+            _step_button(ctx, nonce, YES, _("Yes"), "ใช่"),
+            _step_button(ctx, nonce, NO, _("No"), "ไม่"),
+        ]
+    else:
+        choices = [(_("Yes"), "ใช่"), (_("No"), "ไม่")]
+    ctx.reply(line_messages.text(question, quick_replies=choices))
+
+
+def _memory_key(ctx: ChatContext) -> str:
+    """Where a step waits: the officer's own chat memory 1:1; in a group, their memory in
+    that group, so two officers of one team group never answer each other's question."""
+    return group_key(ctx.chat_id, ctx.user_id) if ctx.in_group else ctx.user_id
+
+
+def _wait_for(ctx: ChatContext, state: str, data: dict) -> str:
+    """Remember the step (with a fresh nonce, which a button of an older question lacks)."""
+    data["nonce"] = secrets.token_hex(4)
+    key = _memory_key(ctx)
+    set_pending(ctx.session, key, f"{OFFICER_FLOW_NAME}.{state}", data, now=ctx.now, ttl=TTL)
+    return data["nonce"]
+
+
+def _step_button(ctx: ChatContext, nonce: str, answer: str, label: str, said: str) -> dict:
+    data = postback_data(STEP, s=ctx.staff.id, t=nonce, a=answer)
+    return button(label, data, said)
+
+
+def group_step(ctx: ChatContext) -> None:
+    """A pick or yes/no button in a group: only the officer who asked may answer it."""
+    fields = postback(ctx)
+    owner = int_field(ctx, "s")
+    if ctx.staff is None or ctx.staff.id != owner:
+        officer = ctx.session.get(Staff, owner) if owner is not None else None
+        ctx.reply(
+            _(
+                "Sorry, this question is for %(name)s, who sent the command. Please send "
+                "your own command if you need one.",
+                name=officer.name if officer is not None else "-",
+            )
+        )
+        return
+    if not allowed(ctx):
+        return
+    waiting = pending(ctx.session, _memory_key(ctx), ctx.now)
+    if waiting is None or waiting[1].get("nonce") != fields.get("t"):
+        ctx.reply(_("That question is no longer open (answered, replaced or expired)"))
+        return
+    state, data = waiting
+    answer = fields.get("a", "")
+    if state == f"{OFFICER_FLOW_NAME}.{PICK}":
+        index = int(answer) - 1 if answer.isdigit() else -1
+        _pick_done(ctx, data, data["ids"][index] if 0 <= index < len(data["ids"]) else None)
+    elif state == f"{OFFICER_FLOW_NAME}.{CONFIRM}":
+        _confirm_done(ctx, data, answer == YES)
 
 
 def _picked(ctx: ChatContext, data: dict) -> int | None:
@@ -203,37 +230,37 @@ def _accepts_pick(ctx: ChatContext, data: dict) -> bool:
     return _picked(ctx, data) is not None
 
 
-def _on_pick(ctx: ChatContext, data: dict) -> str:
-    borrower = ctx.session.get(Borrower, _picked(ctx, data))
+def _on_pick(ctx: ChatContext, data: dict) -> None:
+    _pick_done(ctx, data, _picked(ctx, data))
+
+
+def _pick_done(ctx: ChatContext, data: dict, borrower_id: int | None) -> None:
+    # Forgotten first: the completer may ask a new step (a yes/no).
+    clear_pending(ctx.session, _memory_key(ctx))
+    borrower = ctx.session.get(Borrower, borrower_id) if borrower_id is not None else None
     # Still inside the officer's areas (they may have changed since the question).
-    if borrower is None or not in_scope(borrower, scope(ctx)):
+    if borrower is None or not in_scope(borrower.area.path, scope(ctx)):
         ctx.reply(_("Sorry, that debtor is no longer in your areas"))
-        return END
-    # Cleared first: the completer may start a new step (a yes/no).
-    clear_pending(ctx.session, ctx.user_id)
+        return
     COMPLETERS[data["command"]](ctx, borrower, None, data["payload"], data["origin"], False)
-    return None
-
-
-def in_scope(borrower: Borrower, paths: list[str]) -> bool:
-    """True when the debtor lives inside one of `paths`."""
-    path = borrower.area.path
-    return any(path == p or path.startswith(p + "/") for p in paths)
 
 
 def _accepts_yes_no(ctx: ChatContext, _data: dict) -> bool:
     return ctx.text in YES_WORDS or ctx.text in NO_WORDS
 
 
-def _on_confirm(ctx: ChatContext, data: dict) -> str:
-    if ctx.text in NO_WORDS:
+def _on_confirm(ctx: ChatContext, data: dict) -> None:
+    _confirm_done(ctx, data, ctx.text in YES_WORDS)
+
+
+def _confirm_done(ctx: ChatContext, data: dict, yes: bool) -> None:
+    clear_pending(ctx.session, _memory_key(ctx))
+    if not yes:
         ctx.reply(_("Not recorded"))
-        return END
+        return
     borrower = ctx.session.get(Borrower, data["borrower_id"])
     contract = ctx.session.get(Contract, data["contract_id"]) if data["contract_id"] else None
-    clear_pending(ctx.session, ctx.user_id)
     COMPLETERS[data["command"]](ctx, borrower, contract, data["payload"], data["origin"], True)
-    return None
 
 
 def _pick_again(_ctx: ChatContext, _data: dict) -> str:
@@ -250,7 +277,7 @@ def _expired(_ctx: ChatContext, _data: dict) -> str:
 
 TTL = timedelta(minutes=15)
 OFFICER_FLOW = Conversation(
-    name="officer",
+    name=OFFICER_FLOW_NAME,
     entries=[],
     states={
         PICK: State(_on_pick, _pick_again, accepts=_accepts_pick),
@@ -351,8 +378,9 @@ def money(amount: Decimal) -> str:
 
 
 def register(router) -> None:
-    """The pick and yes/no steps the officer commands share."""
+    """The pick and yes/no steps the officer commands share (1:1, and buttons in groups)."""
     router.add_conversation(OFFICER_FLOW)
+    router.add("postback", When(is_postback_of(STEP), group_step))
 
 
 def start_with_text(ctx: ChatContext, command: str, usage_line: Callable[[], str]) -> None:
