@@ -72,6 +72,9 @@ MESSAGES = {
     "hardship_note_too_long": N_("The note is too long (at most %(limit)d characters)"),
     "visit_task_not_found": N_("No visit task with id %(id)d"),
     "visit_task_closed": N_("Visit task %(id)d is already done"),
+    "bad_month": N_("%(text)s is not a month: write 2569-10 or 10/2569"),
+    "bad_quarter": N_("%(text)s is not a fiscal quarter: write 2570Q1 (October to December 2569)"),
+    "period_not_begun": N_("%(period)s has not begun yet: there is nothing to report"),
     "database_folder_unusable": N_(
         "Cannot create the folder %(path)s for the SQLite database (DATABASE_URL): %(reason)s"
     ),

@@ -9,6 +9,7 @@ from models.chat_state import ChatState
 from models.contract import Contract, Installment
 from models.field_reports import CollectionCase, FieldReport
 from models.fund import Fund
+from models.fund_register import FundRegisterEntry
 from models.hardship import HardshipRequest
 from models.identity import LineGroup, LineGroupMember, LinkAttempt, LinkCode, LinkGuard
 from models.inbound import InboundEvent
@@ -37,6 +38,7 @@ __all__ = [
     "Database",
     "FieldReport",
     "Fund",
+    "FundRegisterEntry",
     "HardshipRequest",
     "InboundEvent",
     "Installment",

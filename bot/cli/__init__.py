@@ -117,6 +117,7 @@ def _register() -> None:
         hardship,
         identity,
         importer,
+        kkcj,
         payments,
         relief,
         reminders,
@@ -132,6 +133,7 @@ def _register() -> None:
     modules = (
         db,
         importer,
+        kkcj,
         arrears,
         relief,
         payments,

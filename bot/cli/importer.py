@@ -46,6 +46,11 @@ ROW_MESSAGES = {
     ),
     "paid_less": N_("is less than the %(paid)s already recorded"),
     "id_of_another": N_("belongs to someone other than the borrower of contract %(contract)s"),
+    # The KKCJ fund register (fundbot import-funds).
+    "not_fund_status": N_("is not a fund status (normal, followup or closed)"),
+    "over_capital": N_("makes problem and damaged money more than the capital (%(total)s)"),
+    "in_future": N_("is after today"),
+    "repeats_fund": N_("repeats the village fund and date of row %(row)d"),
 }
 FILE_MESSAGES = {
     "no_header": N_("No header row: the first row must name the columns (%(example)s)"),

@@ -31,6 +31,7 @@ def init_app(app: Flask) -> None:
         auth,
         debtor_actions,
         exports,
+        funds,
         officers,
         outbox,
         slips,

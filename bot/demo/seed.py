@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from bot.demo import geography, names
+from bot.demo.fund_register import seed_fund_register
 from bot.demo.histories import CLASSES, Plan, plan_contract, tell
 from bot.errors import UserError
 from bot.i18n import BE_OFFSET, _
@@ -163,6 +164,7 @@ def seed_demo(
 
     book.write(step)
     session.flush()
+    seed_fund_register(session, ACTOR, list(kkcj_funds.values()), today, seed)
     logins = create_demo_logins(session, tree.province.name)
     return SeedReport(
         today=today,

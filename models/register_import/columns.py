@@ -12,6 +12,8 @@ class Column:
     key: str
     thai: str
     required: bool = True
+    # Other headers people write for it (the fund register's forms vary by office).
+    aliases: tuple[str, ...] = ()
 
     def label(self) -> str:
         """Both names, for a message about a column the file lacks."""
@@ -38,7 +40,15 @@ COLUMNS = (
     Column("paid_to_date", "ชำระแล้ว", required=False),
 )
 BY_KEY = {column.key: column for column in COLUMNS}
-_BY_HEADER = {name.casefold(): column for column in COLUMNS for name in (column.key, column.thai)}
+
+
+def headers_of(columns: tuple[Column, ...]) -> dict[str, Column]:
+    """Each header a file may use (compared casefolded) for its column."""
+    return {
+        normalize_header(name): column
+        for column in columns
+        for name in (column.key, column.thai, *column.aliases)
+    }
 
 
 @dataclass(frozen=True)
@@ -55,10 +65,13 @@ class HeaderMap:
 
     index: dict[str, int]
     header: dict[str, str]
+    columns: tuple[Column, ...] = COLUMNS
 
     def name(self, key: str) -> str:
         """The column as the file names it (or its Thai name when the file lacks it)."""
-        return self.header.get(key) or BY_KEY[key].thai
+        if key in self.header:
+            return self.header[key]
+        return next(column.thai for column in self.columns if column.key == key)
 
 
 def normalize_header(text: object) -> str:
@@ -67,21 +80,28 @@ def normalize_header(text: object) -> str:
     return cleaned.removesuffix("*").strip().casefold()
 
 
-def recognized(cells: list[object]) -> int:
+_BY_HEADER = headers_of(COLUMNS)
+
+
+def recognized(cells: list[object], columns: tuple[Column, ...] = COLUMNS) -> int:
     """How many cells of a row are known column headers (to find the header row)."""
-    return sum(1 for cell in cells if normalize_header(cell) in _BY_HEADER)
+    known = _BY_HEADER if columns is COLUMNS else headers_of(columns)
+    return sum(1 for cell in cells if normalize_header(cell) in known)
 
 
-def map_headers(cells: list[object]) -> tuple[HeaderMap, list[FileProblem]]:
+def map_headers(
+    cells: list[object], columns: tuple[Column, ...] = COLUMNS
+) -> tuple[HeaderMap, list[FileProblem]]:
     """The header map of a header row, and the missing or repeated columns.
 
     Columns the register does not define are ignored, so a sheet may carry its own notes.
     """
+    known = _BY_HEADER if columns is COLUMNS else headers_of(columns)
     index: dict[str, int] = {}
     header: dict[str, str] = {}
     problems = []
     for position, cell in enumerate(cells):
-        column = _BY_HEADER.get(normalize_header(cell))
+        column = known.get(normalize_header(cell))
         if column is None:
             continue
         if column.key in index:
@@ -89,7 +109,7 @@ def map_headers(cells: list[object]) -> tuple[HeaderMap, list[FileProblem]]:
             continue
         index[column.key] = position
         header[column.key] = " ".join(str(cell).split())
-    for column in COLUMNS:
+    for column in columns:
         if column.required and column.key not in index:
             problems.append(FileProblem("missing_column", {"column": column.label()}))
-    return HeaderMap(index, header), problems
+    return HeaderMap(index, header, columns), problems

@@ -222,6 +222,8 @@ def _rate(cell: Cell) -> Decimal:
 class RowChecker:
     """Turns sheet rows into RegisterRows, collecting every problem instead of stopping."""
 
+    quoted_later = QUOTED_LATER
+
     def __init__(self, headers: HeaderMap, *, province: str, today: date) -> None:
         self.headers = headers
         self.default_province = province
@@ -273,7 +275,7 @@ class RowChecker:
         problems = self._check_together(row, values)
         if problems:
             return None, problems
-        written = {key: shown(cells[key]) for key in QUOTED_LATER}
+        written = {key: shown(cells[key]) for key in self.quoted_later}
         return self._register_row(row.number, values, written), []
 
     def problem(
