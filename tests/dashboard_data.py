@@ -8,8 +8,11 @@ March 2026 the baseline (1 October 2025) holds 4,000 baht overdue per debtor.
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
+
+import pytest
+import time_machine
 
 from models.area import ensure_province
 from models.ledger import record_payment
@@ -100,3 +103,25 @@ def add_tester(session) -> None:
         name="ผู้ทดสอบ",
     )
     session.commit()
+
+
+NOON_15_MARCH_2026 = datetime(2026, 3, 15, 5, 0, tzinfo=UTC)  # 12:00 in Bangkok
+
+
+# The dashboard's test modules import these two fixtures by name, and pytest applies them
+# there: the clock at noon on 15 March 2026, and the app as `app`.
+@pytest.fixture(name="_today", autouse=True)
+def at_noon_15_march():
+    """The dashboard tests' today: 15 March 2026 at noon in Bangkok, the clock stopped."""
+    with time_machine.travel(NOON_15_MARCH_2026, tick=False):
+        yield
+
+
+@pytest.fixture(name="app")
+def dashboard_app(env):
+    """The app without LINE credentials, for the staff dashboard."""
+    from tests.line_events import make_app
+
+    app = make_app(env)
+    yield app
+    app.extensions["fundbot"].db.dispose()

@@ -18,24 +18,15 @@ from models.field_reports import CASE_CLOSED, PROMISE, CollectionCase, FieldRepo
 from models.identity import LinkCode
 from models.payment import Payment
 from models.types import PaymentChannel, PaymentState, Source
-from tests.dashboard_data import build_province, csrf_token, log_in
+from tests.dashboard_data import (  # noqa: F401 - fixtures
+    NOON_15_MARCH_2026,
+    at_noon_15_march,
+    build_province,
+    csrf_token,
+    dashboard_app,
+    log_in,
+)
 from tests.debtor_history import OFFICER, PHOTO, build_history
-from tests.line_events import make_app
-
-NOON_15_MARCH_2026 = datetime(2026, 3, 15, 5, 0, tzinfo=UTC)  # 12:00 in Bangkok
-
-
-@pytest.fixture(autouse=True)
-def _today():
-    with time_machine.travel(NOON_15_MARCH_2026, tick=False):
-        yield
-
-
-@pytest.fixture
-def app(env):
-    app = make_app(env)
-    yield app
-    app.extensions["fundbot"].db.dispose()
 
 
 @pytest.fixture

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 
 import pytest
-import time_machine
 from sqlalchemy import select
 
 from models.area import find_area
@@ -16,24 +15,16 @@ from models.field_reports import BROKEN, KEPT, NOTE, PAYMENT, PROMISE, VISIT, ad
 from models.ledger import record_payment, reverse_payment
 from models.staff import Staff
 from models.types import PaymentChannel, Role
-from tests.dashboard_data import TODAY, build_province, log_in
+from tests.dashboard_data import (  # noqa: F401 - fixtures
+    NOON_15_MARCH_2026,
+    TODAY,
+    at_noon_15_march,
+    build_province,
+    dashboard_app,
+    log_in,
+)
 from tests.factories import TEST_ACTOR
-from tests.line_events import in_thai, make_app
-
-NOON_15_MARCH_2026 = datetime(2026, 3, 15, 5, 0, tzinfo=UTC)
-
-
-@pytest.fixture(autouse=True)
-def _today():
-    with time_machine.travel(NOON_15_MARCH_2026, tick=False):
-        yield
-
-
-@pytest.fixture
-def app(env):
-    app = make_app(env)
-    yield app
-    app.extensions["fundbot"].db.dispose()
+from tests.line_events import in_thai
 
 
 @pytest.fixture

@@ -4,31 +4,20 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, date, datetime
+from datetime import date
 
 import pytest
-import time_machine
 from openpyxl import load_workbook
 
 from models.staff_login import create_demo_logins, list_logins
-from tests.dashboard_data import build_province, log_in
+from tests.dashboard_data import (  # noqa: F401 - fixtures
+    NOON_15_MARCH_2026,
+    at_noon_15_march,
+    build_province,
+    dashboard_app,
+    log_in,
+)
 from tests.factories import make_borrower, make_contract, make_village
-from tests.line_events import make_app
-
-NOON_15_MARCH_2026 = datetime(2026, 3, 15, 5, 0, tzinfo=UTC)  # 12:00 in Bangkok
-
-
-@pytest.fixture(autouse=True)
-def _today():
-    with time_machine.travel(NOON_15_MARCH_2026, tick=False):
-        yield
-
-
-@pytest.fixture
-def app(env):
-    app = make_app(env)
-    yield app
-    app.extensions["fundbot"].db.dispose()
 
 
 @pytest.fixture

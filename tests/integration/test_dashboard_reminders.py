@@ -3,31 +3,23 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
-import time_machine
 
 from models.identity import GROUP_REMINDER, LineGroup
 from models.outbox import OutboxKind, OutboxMessage, OutboxStatus
-from tests.dashboard_data import build_province, log_in
-from tests.line_events import in_thai, make_app
+from tests.dashboard_data import (  # noqa: F401 - fixtures
+    NOON_15_MARCH_2026,
+    at_noon_15_march,
+    build_province,
+    dashboard_app,
+    log_in,
+)
+from tests.line_events import in_thai
 
-NOW = datetime(2026, 3, 15, 5, 0, tzinfo=UTC)  # 12:00 in Bangkok
+NOW = NOON_15_MARCH_2026
 REFUSED = "400 The user hasn't added the LINE Official Account as a friend."
-
-
-@pytest.fixture(autouse=True)
-def _today():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
-@pytest.fixture
-def app(env):
-    app = make_app(env)
-    yield app
-    app.extensions["fundbot"].db.dispose()
 
 
 @pytest.fixture

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-import time_machine
 from sqlalchemy import select
 
 from models.audit import AuditEntry
@@ -15,24 +13,16 @@ from models.outbox import OutboxMessage
 from models.payment import Payment
 from models.slip import Slip
 from models.types import PaymentState, Source
-from tests.dashboard_data import build_province, csrf_token, log_in
-from tests.line_events import in_thai, make_app
+from tests.dashboard_data import (  # noqa: F401 - fixtures
+    NOON_15_MARCH_2026,
+    at_noon_15_march,
+    build_province,
+    csrf_token,
+    dashboard_app,
+    log_in,
+)
+from tests.line_events import in_thai
 from tests.slip_data import add_slips
-
-NOON_15_MARCH_2026 = datetime(2026, 3, 15, 5, 0, tzinfo=UTC)  # 12:00 in Bangkok
-
-
-@pytest.fixture(autouse=True)
-def _today():
-    with time_machine.travel(NOON_15_MARCH_2026, tick=False):
-        yield
-
-
-@pytest.fixture
-def app(env):
-    app = make_app(env)
-    yield app
-    app.extensions["fundbot"].db.dispose()
 
 
 @pytest.fixture

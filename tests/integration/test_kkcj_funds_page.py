@@ -5,22 +5,26 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 
 import pytest
-import time_machine
 from openpyxl import load_workbook
 
 from models.arrears import contract_arrears
 from models.fund_register import FundStatus, record_entries
 from models.kkcj_followup import parse_month
 from models.types import FundKind
-from tests.dashboard_data import TODAY, build_province, log_in
+from tests.dashboard_data import (  # noqa: F401 - fixtures
+    NOON_15_MARCH_2026,
+    TODAY,
+    at_noon_15_march,
+    build_province,
+    dashboard_app,
+    log_in,
+)
 from tests.factories import TEST_ACTOR, make_borrower, make_contract, make_fund, make_village
-from tests.line_events import make_app
 
-NOON_15_MARCH_2026 = datetime(2026, 3, 15, 5, 0, tzinfo=UTC)
 EVIL = '=HYPERLINK("http://evil.example/","x")'
 JAN, FEB = date(2026, 1, 31), date(2026, 2, 28)
 # The register: village -> [(as_of, capital, status, problem, damaged, chair)].
@@ -37,19 +41,6 @@ REGISTER = {
         (FEB, "250000", FundStatus.NORMAL, "0", "0", "นายประเสริฐ ดีงาม"),
     ],
 }
-
-
-@pytest.fixture(autouse=True)
-def _today():
-    with time_machine.travel(NOON_15_MARCH_2026, tick=False):
-        yield
-
-
-@pytest.fixture
-def app(env):
-    app = make_app(env)
-    yield app
-    app.extensions["fundbot"].db.dispose()
 
 
 @pytest.fixture
