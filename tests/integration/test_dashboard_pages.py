@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import UTC, date, datetime
+from decimal import Decimal
 
 import pytest
 import time_machine
@@ -216,6 +217,18 @@ def test_the_xlsx_export(admin):
     assert body["W-002"][9] == "ยังไม่ชำระ"
     assert rows[-1][0] == "รวม" and rows[-1][6:9] == (2000, 500, 1500)
     assert sheet.cell(row=4, column=7).number_format == "#,##0.00"
+
+
+def test_a_whole_month_is_summed_from_its_rows_as_a_page_is_by_sql(session, debtors):
+    from models.dashboard_queries import PaidFilter, due_in_month
+
+    chosen, today = PaidFilter(year=2026, month=3), date(2026, 3, 15)
+    rows, summed = due_in_month(session, ["สระบุรี"], chosen, today)
+    page, by_sql = due_in_month(session, ["สระบุรี"], chosen, today, limit=1)
+    assert len(rows) == 2 and len(page) == 1
+    assert summed == by_sql
+    assert summed.by_status == {"paid": 0, "partial": 1, "unpaid": 1}
+    assert (summed.amount_due, summed.amount_paid) == (Decimal("2000.00"), Decimal("500.00"))
 
 
 def test_the_csv_export_has_a_bom_and_the_totals(admin):
