@@ -219,6 +219,14 @@ def test_the_xlsx_export(admin):
     assert sheet.cell(row=4, column=7).number_format == "#,##0.00"
 
 
+def test_the_xlsx_export_of_a_month_without_installments(admin):
+    rows = list(
+        load_workbook(io.BytesIO(admin.get("/staff/paid.xlsx?month=2025-01").data)).active.values
+    )
+    assert rows[2][0] == "ชื่อ"
+    assert rows[3][:2] == ("รวม", "0 งวด") and rows[3][6:9] == (0, 0, 0)
+
+
 def test_a_whole_month_is_summed_from_its_rows_as_a_page_is_by_sql(session, debtors):
     from models.dashboard_queries import PaidFilter, due_in_month
 
