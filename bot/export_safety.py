@@ -12,10 +12,14 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
+
+from xlsxwriter import Workbook
+from xlsxwriter.format import Format
+from xlsxwriter.worksheet import Worksheet
 
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"^-?\d+(?:\.\d+)?$")
@@ -68,6 +72,42 @@ def csv_text(
     return "".join(lines)
 
 
+def xlsx_workbook(target: Path | BinaryIO) -> Workbook:
+    """An XlsxWriter workbook that never reads a text as a formula, a number or a link.
+
+    Constant-memory mode: each row goes to disk once the next one starts, so rows are
+    written top to bottom, and a province-wide export holds one row in memory, not all.
+    """
+    return Workbook(
+        target,
+        {
+            "constant_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_numbers": False,
+            "strings_to_urls": False,
+        },
+    )
+
+
+def write_row(
+    sheet: Worksheet,
+    row: int,
+    values: Sequence[Any],
+    formats: Sequence[Format | None] | None = None,
+) -> None:
+    """One row: numbers as number cells, None or "" as an empty cell, anything else as a
+    text cell (neutralised, never a formula); `formats` gives each column's format."""
+    for column, value in enumerate(values):
+        cell_format = formats[column] if formats else None
+        if value is None or value == "":
+            if cell_format is not None:
+                sheet.write_blank(row, column, None, cell_format)
+        elif isinstance(value, int | Decimal | float) and not isinstance(value, bool):
+            sheet.write_number(row, column, value, cell_format)
+        else:
+            sheet.write_string(row, column, neutralise(str(value)), cell_format)
+
+
 def write_xlsx(
     path: Path,
     fields: list[str],
@@ -76,31 +116,16 @@ def write_xlsx(
 ) -> None:
     """An xlsx workbook of one sheet: numbers as number cells, everything else as text cells
     (never formulas), text fields neutralised as in CSV."""
-    from openpyxl import Workbook
-    from openpyxl.cell.cell import TYPE_STRING
-
     numeric = set(numeric)
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet()
-    sheet.append([_text_cell(sheet, neutralise(name), TYPE_STRING) for name in fields])
-    for record in records:
-        row = []
-        for key in fields:
-            value = record.get(key)
-            if value is None:
-                row.append(None)
-            elif key in numeric and _is_number(value):
-                row.append(Decimal(value) if isinstance(value, str) else value)
-            else:
-                row.append(_text_cell(sheet, neutralise(str(value)), TYPE_STRING))
-        sheet.append(row)
-    workbook.save(path)
-
-
-def _text_cell(sheet, value: str, type_string: str):
-    """A write-only cell typed as text, so a leading "=" is never stored as a formula."""
-    from openpyxl.cell import WriteOnlyCell
-
-    cell = WriteOnlyCell(sheet, value=value)
-    cell.data_type = type_string
-    return cell
+    with xlsx_workbook(path) as workbook:
+        sheet = workbook.add_worksheet()
+        write_row(sheet, 0, fields)
+        for number, record in enumerate(records, start=1):
+            values = []
+            for key in fields:
+                value = record.get(key)
+                if key in numeric and _is_number(value):
+                    values.append(Decimal(value) if isinstance(value, str) else value)
+                else:
+                    values.append(None if value is None else str(value))
+            write_row(sheet, number, values)

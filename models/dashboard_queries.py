@@ -353,6 +353,32 @@ def due_in_month(
     base = _due_query(session, scope, chosen, today)
     if base is None:
         return [], DueTotals()
+    query = base.order_by(Area.path, Borrower.name, Contract.contract_no, Installment.due_date)
+    if limit is None:
+        # Every row is read anyway (an export): summing them beats a second scan of the month.
+        rows = [_due_row(r) for r in session.execute(query)]
+        return rows, _sum_rows(rows)
+    rows = [_due_row(r) for r in session.execute(query.offset(offset).limit(limit))]
+    return rows, _sum_query(session, base)
+
+
+def _due_row(r) -> DueRow:
+    return DueRow(
+        installment_id=r.id,
+        contract_id=r.contract_id,
+        borrower_id=r.borrower_id,
+        borrower_name=f"{r.title}{r.name}" if r.title else r.name,
+        phone=r.phone,
+        contract_no=r.contract_no,
+        fund=str(r.kind),
+        area=r.path,
+        due_date=r.due_date,
+        amount_due=from_satang(r.due),
+        amount_paid=from_satang(r.paid),
+    )
+
+
+def _sum_query(session: Session, base: Select) -> DueTotals:
     due = Installment.principal_due + Installment.interest_due
     paid = Installment.principal_paid + Installment.interest_paid
     status = _status_case(due, paid)
@@ -366,26 +392,16 @@ def due_in_month(
         totals.installments += count
         totals.amount_due += from_satang(due_sum)
         totals.amount_paid += from_satang(paid_sum)
-    query = base.order_by(Area.path, Borrower.name, Contract.contract_no, Installment.due_date)
-    if limit is not None:
-        query = query.offset(offset).limit(limit)
-    rows = [
-        DueRow(
-            installment_id=r.id,
-            contract_id=r.contract_id,
-            borrower_id=r.borrower_id,
-            borrower_name=f"{r.title}{r.name}" if r.title else r.name,
-            phone=r.phone,
-            contract_no=r.contract_no,
-            fund=str(r.kind),
-            area=r.path,
-            due_date=r.due_date,
-            amount_due=from_satang(r.due),
-            amount_paid=from_satang(r.paid),
-        )
-        for r in session.execute(query)
-    ]
-    return rows, totals
+    return totals
+
+
+def _sum_rows(rows: list[DueRow]) -> DueTotals:
+    totals = DueTotals(installments=len(rows))
+    for row in rows:
+        totals.by_status[row.status] += 1
+    totals.amount_due = sum((row.amount_due for row in rows), totals.amount_due)
+    totals.amount_paid = sum((row.amount_paid for row in rows), totals.amount_paid)
+    return totals
 
 
 def _status_case(due, paid):

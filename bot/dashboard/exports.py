@@ -7,20 +7,18 @@ import io
 from datetime import date
 from urllib.parse import quote
 
-from flask import Response, g
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
+from flask import Response
 
 from bot.dashboard.blueprint import bp
 from bot.dashboard.labels import fund_label, status_label
 from bot.dashboard.views import area_name, db_session, read_paid_form, scope, today
-from bot.export_safety import neutralise
+from bot.export_safety import neutralise, write_row, xlsx_workbook
 from bot.i18n import _, format_date
 from models.dashboard_queries import due_in_month
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MONEY_FORMAT = "#,##0.00"
+WIDTHS = (28, 22, 24, 36, 14, 14, 16, 16, 16, 14)
 
 
 def _headers() -> list[str]:
@@ -56,28 +54,30 @@ def _export_rows():
     return rows, totals, title, stem
 
 
-def _line(row) -> list:
-    return [
-        row.borrower_name,
-        row.contract_no,
-        _words(fund_label, row.fund),
-        _words(area_name, row.area),
-        row.phone or "",
-        _words(format_date, row.due_date),
-        row.amount_due,
-        row.amount_paid,
-        row.remaining,
-        _words(status_label, row.status),
-    ]
+def _lines(rows):
+    """Each row as the cells people read. A month's rows repeat few funds, areas, dates and
+    statuses: each distinct one is put in words once."""
+    words: dict = {}
 
+    def say(render, value):
+        key = (render, value)
+        if key not in words:
+            words[key] = render(value)
+        return words[key]
 
-def _words(render, value):
-    """`render(value)`, remembered for the request: a month's rows repeat few values."""
-    memo = g.setdefault("export_words", {})
-    key = (render, value)
-    if key not in memo:
-        memo[key] = render(value)
-    return memo[key]
+    for row in rows:
+        yield [
+            row.borrower_name,
+            row.contract_no,
+            say(fund_label, row.fund),
+            say(area_name, row.area),
+            row.phone or "",
+            say(format_date, row.due_date),
+            row.amount_due,
+            row.amount_paid,
+            row.remaining,
+            say(status_label, row.status),
+        ]
 
 
 def _attachment(stem: str, extension: str) -> dict[str, str]:
@@ -89,49 +89,28 @@ def _attachment(stem: str, extension: str) -> dict[str, str]:
 def paid_xlsx():
     """The filtered who-paid list as .xlsx: a title, Thai headers, BE dates, a totals row."""
     rows, totals, title, stem = _export_rows()
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(_("Who paid"))
-    for column, width in zip("ABCDEFGHIJ", (28, 22, 24, 36, 14, 14, 16, 16, 16, 14), strict=True):
-        sheet.column_dimensions[column].width = width
-    bold = Font(bold=True)
-
-    def text_cell(value, font=None):
-        cell = WriteOnlyCell(sheet, value=neutralise(value))
-        cell.data_type = "s" if isinstance(value, str) else cell.data_type
-        if font:
-            cell.font = font
-        return cell
-
-    def money_cell(value, font=None):
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.number_format = MONEY_FORMAT
-        if font:
-            cell.font = font
-        return cell
-
-    sheet.append([text_cell(title, Font(bold=True, size=13))])
-    sheet.append([])
-    sheet.append([text_cell(h, bold) for h in _headers()])
-    for row in rows:
-        values = _line(row)
-        # Plain values for text (made safe first): a styled cell per value costs far more.
-        sheet.append([neutralise(v) for v in values[:6]] + [money_cell(v) for v in values[6:9]]
-                     + [neutralise(values[9])])  # fmt: skip
-    sheet.append(
-        [
-            text_cell(_("Total"), bold),
-            text_cell(_("%(count)d installments", count=totals.installments), bold),
-        ]
-        + [text_cell("")] * 4
-        + [
-            money_cell(totals.amount_due, bold),
-            money_cell(totals.amount_paid, bold),
-            money_cell(totals.remaining, bold),
-            text_cell(""),
-        ]  # fmt: skip
-    )
     buffer = io.BytesIO()
-    book.save(buffer)
+    with xlsx_workbook(buffer) as book:
+        sheet = book.add_worksheet(_("Who paid"))
+        for column, width in enumerate(WIDTHS):
+            sheet.set_column(column, column, width)
+        bold = book.add_format({"bold": True})
+        money = book.add_format({"num_format": MONEY_FORMAT})
+        bold_money = book.add_format({"bold": True, "num_format": MONEY_FORMAT})
+        write_row(sheet, 0, [title], [book.add_format({"bold": True, "size": 13})])
+        write_row(sheet, 2, _headers(), [bold] * len(WIDTHS))
+        formats = [None] * 6 + [money] * 3 + [None]
+        number = 2  # the header row, when the month has no rows
+        for number, values in enumerate(_lines(rows), start=3):
+            write_row(sheet, number, values, formats)
+        write_row(
+            sheet,
+            number + 1,
+            [_("Total"), _("%(count)d installments", count=totals.installments)]
+            + [""] * 4
+            + [totals.amount_due, totals.amount_paid, totals.remaining, ""],
+            [bold] * 6 + [bold_money] * 3 + [bold],
+        )
     return Response(buffer.getvalue(), mimetype=XLSX, headers=_attachment(stem, "xlsx"))
 
 
@@ -144,8 +123,8 @@ def paid_csv():
     writer = csv.writer(buffer)
     writer.writerow([neutralise(title)])
     writer.writerow([neutralise(h) for h in _headers()])
-    for row in rows:
-        writer.writerow([neutralise(v) if isinstance(v, str) else f"{v:.2f}" for v in _line(row)])
+    for line in _lines(rows):
+        writer.writerow([neutralise(v) if isinstance(v, str) else f"{v:.2f}" for v in line])
     writer.writerow(
         [_("Total"), _("%(count)d installments", count=totals.installments), "", "", "", "",
          f"{totals.amount_due:.2f}", f"{totals.amount_paid:.2f}", f"{totals.remaining:.2f}", ""]
