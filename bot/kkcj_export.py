@@ -13,7 +13,7 @@ import csv
 import io
 from decimal import Decimal
 
-from bot.export_safety import neutralise
+from bot.export_safety import neutralise, write_row, xlsx_workbook
 from bot.i18n import _, current_locale, format_date
 from models.area import SEPARATOR
 from models.kkcj_followup import QUARTERLY, FollowupReport, Period
@@ -162,46 +162,32 @@ def report_filename(report: FollowupReport, extension: str) -> str:
 
 def report_xlsx(report: FollowupReport, area: str) -> bytes:
     """The report as an Excel workbook (one sheet)."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = _("KKCJ follow-up")
-    bold = Font(bold=True)
-    title, when = report_title(report, area)
-    _text(sheet.cell(row=1, column=1), title).font = Font(bold=True, size=13)
-    _text(sheet.cell(row=2, column=1), when)
-    for column, header in enumerate(report_headers(report), start=1):
-        _text(sheet.cell(row=4, column=column), header).font = bold
-    rows = report_rows(report)
-    for offset, values in enumerate(rows):
-        row = 5 + offset
-        for column, value in enumerate(values, start=1):
-            cell = sheet.cell(row=row, column=column)
-            if isinstance(value, Decimal):
-                cell.value = value
-                cell.number_format = MONEY_FORMAT
-            elif isinstance(value, int):
-                cell.value = value
-            else:
-                _text(cell, value)
-            if offset == len(rows) - 1:
-                cell.font = bold
-    widths = (8, 18, 18, 22, 24, 22, *([16] * 9))
-    for column, width in enumerate(widths, start=1):
-        sheet.column_dimensions[sheet.cell(row=4, column=column).column_letter].width = width
-    sheet.freeze_panes = "A5"
     buffer = io.BytesIO()
-    book.save(buffer)
+    with xlsx_workbook(buffer) as book:
+        sheet = book.add_worksheet(_("KKCJ follow-up"))
+        bold = book.add_format({"bold": True})
+        money = book.add_format({"num_format": MONEY_FORMAT})
+        total_money = book.add_format({"num_format": MONEY_FORMAT, "bold": True})
+        widths = (8, 18, 18, 22, 24, 22, *([16] * 9))
+        for column, width in enumerate(widths):
+            sheet.set_column(column, column, width)
+        sheet.freeze_panes(4, 0)
+        title, when = report_title(report, area)
+        write_row(sheet, 0, [title], [book.add_format({"bold": True, "font_size": 13})])
+        write_row(sheet, 1, [when])
+        headers = report_headers(report)
+        write_row(sheet, 3, headers, [bold] * len(headers))
+        rows = report_rows(report)
+        for offset, values in enumerate(rows):
+            last = offset == len(rows) - 1
+            formats = [
+                (total_money if last else money)
+                if isinstance(value, Decimal)
+                else (bold if last else None)
+                for value in values
+            ]
+            write_row(sheet, 4 + offset, values, formats)
     return buffer.getvalue()
-
-
-def _text(cell, value: str):
-    """A cell holding `value` as text, never as a formula."""
-    cell.value = neutralise(value)
-    cell.data_type = "s"
-    return cell
 
 
 def report_csv(report: FollowupReport, area: str) -> bytes:
