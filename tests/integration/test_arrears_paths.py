@@ -156,6 +156,26 @@ def test_both_paths_agree_for_one_borrower_contract_and_scope(session, province,
         assert current == full == auto
 
 
+@pytest.mark.parametrize("as_of", DATES, ids=str)
+def test_the_province_rows_equal_each_contract_asked_alone(session, province, as_of):
+    """The province's rows, built a column at a time from the driver's tuples, are what
+    one contract's query (named in SQL, through SQLAlchemy's rows) answers, in order."""
+    rows = contract_arrears(session, as_of, scope=None)
+    alone = [
+        one
+        for row in rows
+        for one in contract_arrears(session, as_of, scope=None, contract_no=row.contract_no)
+        if one.fund == row.fund
+    ]
+    assert rows == alone
+    assert rows == sorted(rows, key=lambda r: (r.area, r.contract_no, r.fund))
+    for row in rows:
+        for amount in (row.outstanding_principal, row.overdue_amount, row.next_due_amount):
+            assert isinstance(amount, Decimal) and amount.as_tuple().exponent == -2
+        assert row.next_due_date is None or type(row.next_due_date) is date
+        assert type(row.days_past_due) is int
+
+
 def test_the_data_meets_every_class(session, province):
     """The comparison is worth something only if the data reaches every situation."""
     seen = {row.debtor_class for day in DATES for row in contract_arrears(session, day, scope=None)}
