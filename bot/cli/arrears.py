@@ -80,7 +80,7 @@ TEXT_FIELDS = {
 )  # fmt: skip
 @click.option(
     "--output", "-o", "path", type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the csv or xlsx to this file instead of the standard output.",
+    help="Write the answer (an xlsx, a csv...) to this file instead of the standard output.",
 )  # fmt: skip
 @pass_runtime
 def arrears(lazy, as_of, contract_no, area_path, fund_kind, by, output, raw, path) -> None:
@@ -117,27 +117,27 @@ def arrears(lazy, as_of, contract_no, area_path, fund_kind, by, output, raw, pat
         raise UserError(
             _("No contract %(no)s in force on %(date)s", no=contract_no, date=format_date(as_of))
         )
-    province = runtime.settings.province
+    _write(_render(rows, output, raw, by, as_of, area_path, scope, runtime.settings.province), path)
+
+
+def _render(rows: list, output: str, raw: bool, by, as_of, area_path, scope, province: str):
+    """The answer in the format asked for: text, or the bytes of an xlsx."""
     if output == "json":
-        click.echo(json.dumps([row.to_json() for row in rows], ensure_ascii=False, indent=2))
-        return
+        return json.dumps([row.to_json() for row in rows], ensure_ascii=False, indent=2) + "\n"
     if output == "csv" and raw:
-        _write(_csv(rows), path)
-        return
+        return _csv(rows)
     rows = _in_thai_order(rows, by)
-    if output in ("csv", "xlsx"):
-        headers, body = _sheet(rows, by, province)
-        if output == "csv":
-            _write(table_csv([], headers, body), path)
-            return
-        where = area_title([scope[0] if scope else province], province)
-        title = f"{_title(as_of, None)} — {where}"
-        widths = (34, *[14] * (len(headers) - 1)) if by else CONTRACT_WIDTHS
-        _write(table_xlsx(_("Arrears"), [title], headers, body, widths), path)
-    elif by:
-        click.echo(_totals_table(rows, by, as_of, area_path, province))
-    else:
-        click.echo(_contracts_table(rows, as_of, area_path, province))
+    if output == "table":
+        if by:
+            return _totals_table(rows, by, as_of, area_path, province) + "\n"
+        return _contracts_table(rows, as_of, area_path, province) + "\n"
+    headers, body = _sheet(rows, by, province)
+    if output == "csv":
+        return table_csv([], headers, body)
+    where = area_title([scope[0] if scope else province], province)
+    title = f"{_title(as_of, None)} — {where}"
+    widths = (34, *[14] * (len(headers) - 1)) if by else CONTRACT_WIDTHS
+    return table_xlsx(_("Arrears"), [title], headers, body, widths)
 
 
 def _write(data: str | bytes, path: Path | None) -> None:

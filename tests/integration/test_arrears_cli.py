@@ -359,3 +359,14 @@ def test_xlsx_is_not_written_to_a_terminal(cli, loans, monkeypatch):
     assert result.exit_code != 0
     assert result.stdout == ""
     assert "-o" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_output_option_writes_any_format_to_a_file(cli, loans, tmp_path):
+    for output in ("json", "csv", "table"):
+        path = tmp_path / f"arrears.{output}"
+        shown = cli("arrears", "--as-of", AS_OF, "--format", output)
+
+        written = cli("arrears", "--as-of", AS_OF, "--format", output, "-o", str(path))
+
+        assert written.exit_code == 0 and written.stdout == ""
+        assert path.read_text(encoding="utf-8") == shown.stdout
