@@ -2,24 +2,18 @@
 
 A title row with the report, the period and the area, a line with the date of the figures
 and when the report is due, Thai headers, Buddhist-Era dates, amounts as numbers (`#,##0.00`
-in Excel, `1234.50` in CSV) and a totals row. The CSV starts with a BOM so Excel reads the
-Thai. Every text cell goes through bot/export_safety.py. The dashboard and the command line
-both write through here, so the two give the same file.
+in Excel, `1234.50` in CSV) and a totals row, written by bot/spreadsheet.py. The dashboard
+and the command line both write through here, so the two give the same file.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-from decimal import Decimal
-
-from bot.export_safety import neutralise, write_row, xlsx_workbook
 from bot.i18n import _, current_locale, format_date
+from bot.spreadsheet import XLSX_TYPE, table_csv, table_xlsx
 from models.area import SEPARATOR
 from models.kkcj_followup import QUARTERLY, FollowupReport, Period
 
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-MONEY_FORMAT = "#,##0.00"
+__all__ = ["XLSX_TYPE", "report_csv", "report_xlsx"]
 
 
 def fund_status_label(code: str) -> str:
@@ -162,42 +156,17 @@ def report_filename(report: FollowupReport, extension: str) -> str:
 
 def report_xlsx(report: FollowupReport, area: str) -> bytes:
     """The report as an Excel workbook (one sheet)."""
-    buffer = io.BytesIO()
-    with xlsx_workbook(buffer) as book:
-        sheet = book.add_worksheet(_("KKCJ follow-up"))
-        bold = book.add_format({"bold": True})
-        money = book.add_format({"num_format": MONEY_FORMAT})
-        total_money = book.add_format({"num_format": MONEY_FORMAT, "bold": True})
-        widths = (8, 18, 18, 22, 24, 22, *([16] * 9))
-        for column, width in enumerate(widths):
-            sheet.set_column(column, column, width)
-        sheet.freeze_panes(4, 0)
-        title, when = report_title(report, area)
-        write_row(sheet, 0, [title], [book.add_format({"bold": True, "font_size": 13})])
-        write_row(sheet, 1, [when])
-        headers = report_headers(report)
-        write_row(sheet, 3, headers, [bold] * len(headers))
-        rows = report_rows(report)
-        for offset, values in enumerate(rows):
-            last = offset == len(rows) - 1
-            formats = [
-                (total_money if last else money)
-                if isinstance(value, Decimal)
-                else (bold if last else None)
-                for value in values
-            ]
-            write_row(sheet, 4 + offset, values, formats)
-    return buffer.getvalue()
+    widths = (8, 18, 18, 22, 24, 22, *([16] * 9))
+    return table_xlsx(
+        _("KKCJ follow-up"),
+        report_title(report, area),
+        report_headers(report),
+        report_rows(report),
+        widths,
+    )
 
 
 def report_csv(report: FollowupReport, area: str) -> bytes:
     """The report as CSV: UTF-8 with a BOM, amounts as plain decimals."""
-    buffer = io.StringIO()
-    buffer.write("\ufeff")
-    writer = csv.writer(buffer)
-    for line in report_title(report, area):
-        writer.writerow([neutralise(line)])
-    writer.writerow([neutralise(header) for header in report_headers(report)])
-    for values in report_rows(report):
-        writer.writerow([f"{v:.2f}" if isinstance(v, Decimal) else neutralise(v) for v in values])
-    return buffer.getvalue().encode("utf-8")
+    rows = report_rows(report)
+    return table_csv(report_title(report, area), report_headers(report), rows).encode("utf-8")

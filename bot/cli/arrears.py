@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import sys
 from datetime import datetime
 from decimal import Decimal
+from pathlib import Path
 
 import click
 
@@ -14,6 +16,10 @@ from bot.cli.tables import table
 from bot.errors import UserError
 from bot.export_safety import csv_text
 from bot.i18n import _, format_date, lazy_gettext, ngettext
+from bot.kkcj_export import area_title
+from bot.labels import bucket_label, class_label
+from bot.spreadsheet import table_csv, table_xlsx
+from handlers.texts import fund_label
 from models.area import SEPARATOR, find_area
 from models.arrears import (
     AGING_BUCKETS,
@@ -24,20 +30,12 @@ from models.arrears import (
     contract_arrears,
     fund_totals,
 )
+from models.thai_order import thai_key
 from models.types import AreaLevel, FundKind
 
 BY_CHOICES = ["village", "subdistrict", "district", "province", "fund"]
-FORMATS = ["table", "csv", "json"]
+FORMATS = ["table", "csv", "xlsx", "json"]
 
-CLASS_LABELS = {
-    "normal": lazy_gettext("normal"),
-    "late": lazy_gettext("late"),
-    "moratorium": lazy_gettext("in moratorium"),
-    "restructured": lazy_gettext("restructured"),
-    "restructured_late": lazy_gettext("restructured, late"),
-    "defaulted": lazy_gettext("defaulted"),
-    "paid_off": lazy_gettext("paid off"),
-}
 FUND_LABELS = {
     FundKind.WOMENS_FUND.value: lazy_gettext("Women's Fund"),
     FundKind.KKCJ.value: lazy_gettext("KKCJ"),
@@ -55,6 +53,7 @@ CONTRACT_FIELDS = [
     "next_due_date",
     "next_due_amount",
 ]
+CONTRACT_WIDTHS = (26, 14, 28, 34, 16, 16, 10, 16, 18, 16, 14)
 # The columns holding names and labels; every other column of the CSV is a number.
 TEXT_FIELDS = {
     "fund",
@@ -75,13 +74,29 @@ TEXT_FIELDS = {
 @click.option("--fund", "fund_kind", type=click.Choice([k.value for k in FundKind]))
 @click.option("--by", "by", type=click.Choice(BY_CHOICES), help="Totals per area or fund.")
 @click.option("--format", "output", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.option(
+    "--raw", is_flag=True,
+    help="With --format csv: English codes, ISO dates, no BOM and no totals, for scripts.",
+)  # fmt: skip
+@click.option(
+    "--output", "-o", "path", type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the answer (an xlsx, a csv...) to this file instead of the standard output.",
+)  # fmt: skip
 @pass_runtime
-def arrears(lazy, as_of, contract_no, area_path, fund_kind, by, output) -> None:
-    """Outstanding principal, overdue amount, days past due, aging and debtor class."""
+def arrears(lazy, as_of, contract_no, area_path, fund_kind, by, output, raw, path) -> None:
+    """Outstanding principal, overdue amount, days past due, aging and debtor class.
+
+    --format csv and xlsx are for Excel: Thai headers and words, Buddhist-Era dates, rows in
+    Thai dictionary order and a totals row (csv with a BOM); --format csv --raw and
+    --format json are for scripts."""
     runtime = runtime_of(lazy)
     as_of = as_of or datetime.now(runtime.settings.timezone).date()
     if by and contract_no:
         raise click.UsageError(_("--contract lists one contract; it cannot be used with --by"))
+    if raw and output != "csv":
+        raise click.UsageError(_("--raw goes with --format csv only"))
+    if output == "xlsx" and path is None and _on_terminal():
+        raise UserError(_("An xlsx file cannot be shown on the screen; name a file with -o"))
     with runtime.db.session() as session:
         scope = None
         if area_path:
@@ -102,20 +117,133 @@ def arrears(lazy, as_of, contract_no, area_path, fund_kind, by, output) -> None:
         raise UserError(
             _("No contract %(no)s in force on %(date)s", no=contract_no, date=format_date(as_of))
         )
-    province = runtime.settings.province
+    _write(_render(rows, output, raw, by, as_of, area_path, scope, runtime.settings.province), path)
+
+
+def _render(rows: list, output: str, raw: bool, by, as_of, area_path, scope, province: str):
+    """The answer in the format asked for: text, or the bytes of an xlsx."""
     if output == "json":
-        click.echo(json.dumps([row.to_json() for row in rows], ensure_ascii=False, indent=2))
-    elif output == "csv":
-        click.echo(_csv(rows), nl=False)
-    elif by:
-        click.echo(_totals_table(rows, by, as_of, area_path, province))
+        return json.dumps([row.to_json() for row in rows], ensure_ascii=False, indent=2) + "\n"
+    if output == "csv" and raw:
+        return _csv(rows)
+    rows = _in_thai_order(rows, by)
+    if output == "table":
+        if by:
+            return _totals_table(rows, by, as_of, area_path, province) + "\n"
+        return _contracts_table(rows, as_of, area_path, province) + "\n"
+    headers, body = _sheet(rows, by, province)
+    if output == "csv":
+        return table_csv([], headers, body)
+    where = area_title([scope[0] if scope else province], province)
+    title = f"{_title(as_of, None)} — {where}"
+    widths = (34, *[14] * (len(headers) - 1)) if by else CONTRACT_WIDTHS
+    return table_xlsx(_("Arrears"), [title], headers, body, widths)
+
+
+def _write(data: str | bytes, path: Path | None) -> None:
+    """`data` to the file `path`, or to the standard output."""
+    if path is not None:
+        if isinstance(data, str):
+            data = data.encode("utf-8")
+        path.write_bytes(data)
     else:
-        click.echo(_contracts_table(rows, as_of, area_path, province))
+        click.echo(data, nl=False)  # bytes go to the binary stream: `> file.xlsx` works
+
+
+def _on_terminal() -> bool:
+    """Whether the standard output is a screen (an xlsx there is only noise)."""
+    return sys.stdout.isatty()
+
+
+def _in_thai_order(rows: list, by: str | None) -> list:
+    """Rows by area in Thai dictionary order (แก่งคอย before เสาไห้), each level of the path
+    in turn; contracts then by borrower and number. Funds keep their order."""
+    if by == "fund":
+        return rows
+    if by:
+        return sorted(rows, key=lambda row: _path_key(row.group))
+    return sorted(rows, key=lambda r: (_path_key(r.area), thai_key(r.borrower_name), r.contract_no))
+
+
+def _path_key(path: str) -> tuple:
+    return tuple(thai_key(name) for name in path.split(SEPARATOR))
+
+
+def _sheet(rows: list, by: str | None, province: str) -> tuple[list[str], list[list]]:
+    """Headers and rows for Excel (words, BE dates, money as Decimal), the totals row last."""
+    if not by:
+        return _contract_sheet(rows, province)
+    headers = [*_totals_headers(by), *(bucket_label(b) for b in AGING_BUCKETS)]
+    body = [
+        [
+            fund_label(row.group) if by == "fund" else _short_path(row.group, province),
+            row.contracts,
+            row.outstanding_principal,
+            row.overdue_amount,
+            row.overdue_contracts,
+            *(row.debtor_classes[c] for c in DEBTOR_CLASSES),
+            *(row.aging_buckets[b] for b in AGING_BUCKETS),
+        ]
+        for row in rows
+    ]
+    # Every column after the name is a count or an amount: the totals row adds them all up.
+    totals = [sum((line[i] for line in body), 0) for i in range(1, len(headers))]
+    return headers, [*body, [_("Total"), *totals]]
+
+
+def _contract_headers() -> list[str]:
+    """The columns of one line per contract, for the screen and for Excel."""
+    return [
+        _("Fund"),
+        _("Contract"),
+        _("Borrower"),
+        _("Area"),
+        _("Outstanding principal"),
+        _("Overdue"),
+        _("Days past due"),
+        _("Aging"),
+        _("Class"),
+        _("Next due"),
+        _("Next amount"),
+    ]
+
+
+def _totals_headers(by: str) -> list[str]:
+    """The columns of one line per area or fund: amounts, then contracts in each class."""
+    first = _("Fund") if by == "fund" else _("Area")
+    headers = [first, _("Contracts"), _("Outstanding principal"), _("Overdue")]
+    return [*headers, _("Overdue contracts"), *(class_label(c) for c in DEBTOR_CLASSES)]
+
+
+def _contract_sheet(rows: list[ContractArrears], province: str) -> tuple[list[str], list[list]]:
+    headers = _contract_headers()
+    body = [
+        [
+            fund_label(row.fund),
+            row.contract_no,
+            row.borrower_name,
+            _short_path(row.area, province),
+            row.outstanding_principal,
+            row.overdue_amount,
+            row.days_past_due,
+            bucket_label(row.aging_bucket),
+            class_label(row.debtor_class),
+            format_date(row.next_due_date) if row.next_due_date else "",
+            row.next_due_amount if row.next_due_date else None,
+        ]
+        for row in rows
+    ]
+    count = ngettext("%(num)d contract", "%(num)d contracts", len(rows))
+    outstanding = sum((r.outstanding_principal for r in rows), Decimal(0))
+    overdue = sum((r.overdue_amount for r in rows), Decimal(0))
+    totals = [_("Total"), count, "", "", outstanding, overdue, None, "", "", "", None]
+    return headers, [*body, totals]
 
 
 def _csv(rows: list) -> str:
-    """CSV with English header keys, amounts as decimal strings and dates ISO; text cells
-    that a spreadsheet would run as formulas are neutralised (bot/export_safety.py)."""
+    """The machine CSV (--raw): English header keys and codes, amounts as decimal strings,
+    dates ISO, no BOM, no totals; text cells that a spreadsheet would run as formulas are
+    still neutralised (bot/export_safety.py)."""
     if rows and isinstance(rows[0], ArrearsTotals):
         records = [_flat(row.to_json()) for row in rows]
     else:
@@ -141,19 +269,7 @@ def _contracts_table(rows: list[ContractArrears], as_of, area_path, province: st
     """One line per contract, with translated headers, Thai dates and baht amounts."""
     if not rows:
         return _title(as_of, area_path) + "\n" + _("No contracts.")
-    headers = [
-        _("Fund"),
-        _("Contract"),
-        _("Borrower"),
-        _("Area"),
-        _("Outstanding principal"),
-        _("Overdue"),
-        _("Days past due"),
-        _("Aging"),
-        _("Class"),
-        _("Next due"),
-        _("Next amount"),
-    ]
+    headers = _contract_headers()
     body = [
         [
             str(FUND_LABELS.get(row.fund, row.fund)),
@@ -164,7 +280,7 @@ def _contracts_table(rows: list[ContractArrears], as_of, area_path, province: st
             _amount(row.overdue_amount),
             str(row.days_past_due),
             _bucket(row.aging_bucket),
-            str(CLASS_LABELS[row.debtor_class]),
+            class_label(row.debtor_class),
             format_date(row.next_due_date) if row.next_due_date else "-",
             _amount(row.next_due_amount) if row.next_due_date else "-",
         ]
@@ -185,9 +301,7 @@ def _totals_table(rows: list, by: str, as_of, area_path, province: str) -> str:
     """One line per area or fund: amounts, then how many contracts in each class."""
     if not rows:
         return _title(as_of, area_path) + "\n" + _("No contracts.")
-    first = _("Fund") if by == "fund" else _("Area")
-    headers = [first, _("Contracts"), _("Outstanding principal"), _("Overdue")]
-    headers += [_("Overdue contracts"), *(str(CLASS_LABELS[c]) for c in DEBTOR_CLASSES)]
+    headers = _totals_headers(by)
     body = []
     for row in rows:
         name = str(FUND_LABELS.get(row.group, row.group)) if by == "fund" else row.group

@@ -10,7 +10,6 @@ import click
 from sqlalchemy.engine import make_url
 
 from bot.cli import pass_runtime, runtime_of
-from bot.cli.arrears import CLASS_LABELS
 from bot.cli.background import start_scheduler, stop_scheduler
 from bot.cli.params import DATE
 from bot.cli.serve import open_listener, serve
@@ -24,6 +23,7 @@ from bot.demo.seed import (
     seed_demo,
 )
 from bot.i18n import _, format_date
+from bot.labels import class_label
 from bot.runtime import Runtime
 from models import migrate
 from models.types import Role
@@ -251,7 +251,7 @@ def reminder_lines(linked: list[DemoRecipient]) -> list[str]:
 def class_lines(classes: dict[str, int], today: date) -> list[str]:
     """A heading and one line per debtor class with its number of contracts."""
     heading = _("Contracts per debtor class on %(date)s:", date=format_date(today))
-    return [heading, *(f"  {CLASS_LABELS[name]}: {count:,}" for name, count in classes.items())]
+    return [heading, *(f"  {class_label(name)}: {count:,}" for name, count in classes.items())]
 
 
 def database_location(runtime: Runtime) -> str:

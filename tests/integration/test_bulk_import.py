@@ -337,9 +337,13 @@ def test_a_hostile_register_imports_and_its_csv_export_is_inert(db, cli, tmp_pat
     rows[0]["contract_no"] = "=1+2"
     assert cli("import", str(write_csv(tmp_path / "hostile.csv", rows))).exit_code == 0
 
-    result = cli("arrears", "--as-of", "2026-03-15", "--format", "csv")
+    result = cli("arrears", "--as-of", "2026-03-15", "--format", "csv", "--raw")
+    excel = cli("arrears", "--as-of", "2026-03-15", "--format", "csv")
 
     assert result.exit_code == 0, result.output
+    # The file for Excel (Thai, with a totals row): no cell a spreadsheet would run.
+    cells = [cell for line in csv.reader(io.StringIO(excel.stdout)) for cell in line]
+    assert "'" + HOSTILE[0] in cells and not any(c.startswith(TRIGGERS) for c in cells)
     records = list(csv.DictReader(result.stdout.splitlines()))
     assert len(records) == len(HOSTILE)
     for record in records:
