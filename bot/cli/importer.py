@@ -103,6 +103,11 @@ def import_command(ctx: click.Context, lazy, file: Path, dry_run: bool) -> None:
             )
         except DomainError as exc:
             raise UserError(file_message(FileProblem(exc.code, exc.params))) from None
+    echo_result(ctx, result)
+
+
+def echo_result(ctx: click.Context, result: ImportResult) -> None:
+    """What an import did: its summary, or every bad row on stderr and exit status 1."""
     if not result.ok:
         for line in report(result):
             click.echo(line, err=True)

@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from bot.cli import pass_runtime, runtime_of
-from bot.cli.importer import file_message, report, summary
+from bot.cli.importer import echo_result, file_message
 from bot.errors import UserError
 from bot.i18n import _, format_money
 from bot.kkcj_export import area_title, report_csv, report_filename, report_xlsx
@@ -56,11 +56,7 @@ def import_funds(ctx: click.Context, lazy, file: Path, dry_run: bool) -> None:
         )
     except DomainError as exc:
         raise UserError(file_message(FileProblem(exc.code, exc.params))) from None
-    if not result.ok:
-        for line in report(result):
-            click.echo(line, err=True)
-        ctx.exit(1)
-    click.echo(summary(result))
+    echo_result(ctx, result)
 
 
 @click.group("report")
