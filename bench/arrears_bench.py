@@ -33,7 +33,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select, text
 
-from bench.generate import BENCH_AS_OF, count_contracts, generate, prepare_schema
+from bench.generate import BENCH_AS_OF, generate, prepare_schema, reusable
 from models.arrears import AS_OF_PATH, AUTO, area_arrears, choose_path, contract_arrears
 from models.base import Database
 from models.payment import Allocation
@@ -98,7 +98,7 @@ def _bench(engine: str, database: Database, args: argparse.Namespace) -> None:
     """Build or reuse the data on `database`, then time both queries."""
     # Other work on the machine slows every figure; say how busy it was.
     print(f"{engine:<11}load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
-    if args.rebuild or count_contracts(database) != args.contracts:
+    if args.rebuild or not reusable(database, args.contracts):
         began = time.perf_counter()
         prepare_schema(database)
         counts = generate(database, args.contracts, args.installments)

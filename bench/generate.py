@@ -481,6 +481,16 @@ def _add_months(day: date, months: int) -> date:
     return date(index // 12, index % 12 + 1, min(day.day, 28))
 
 
+def reusable(db: Database, contracts: int) -> bool:
+    """Whether the database already holds `contracts` contracts, its schema brought up to the
+    latest migration first (an index added since the data was built must count in the times).
+    """
+    if count_contracts(db) != contracts:
+        return False
+    migrate.upgrade(db.engine)
+    return True
+
+
 def count_contracts(db: Database) -> int:
     """How many contracts the database holds (0 when the schema is missing)."""
     try:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from sqlalchemy import delete, select
 
-from bench.generate import BENCH_AS_OF, PROVINCE, count_contracts, generate, prepare_schema
+from bench.generate import BENCH_AS_OF, PROVINCE, generate, prepare_schema, reusable
 from bot.i18n import use_locale
 from bot.kkcj_export import report_xlsx
 from models.arrears import area_arrears
@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
         urls.append(("postgresql", args.postgres))
     for engine, url in urls:
         db = Database(url)
-        if count_contracts(db) != args.contracts:
+        if not reusable(db, args.contracts):
             prepare_schema(db)
             generate(db, args.contracts)
         _register(db)

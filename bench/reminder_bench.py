@@ -34,7 +34,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, text
 
-from bench.generate import BENCH_AS_OF, count_contracts, generate, prepare_schema
+from bench.generate import BENCH_AS_OF, generate, prepare_schema, reusable
 from bot.config import Settings
 from bot.line.dispatcher import dispatch
 from bot.line.transport import LineTransport
@@ -110,7 +110,7 @@ def _start_fake() -> tuple[subprocess.Popen, str]:
 
 def _bench_planning(engine: str, db: Database, transport, args) -> None:
     print(f"{engine}: load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
-    if args.rebuild or count_contracts(db) != args.contracts:
+    if args.rebuild or not reusable(db, args.contracts):
         began = time.perf_counter()
         prepare_schema(db)
         counts = generate(db, args.contracts, args.installments)

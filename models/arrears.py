@@ -247,14 +247,14 @@ def contract_arrears(
         query, params = _contract_query(filters, path, named=narrow), {}
     params.update(_date_params(as_of))
     connection = session.connection()
-    result = _run(connection, query, params, wide=not narrow, plain=not narrow)
     if narrow:
-        kinds = paths = None
-    else:
-        # Many contracts share a few hundred funds and villages: their names are read once.
-        kinds = dict(connection.execute(select(Fund.id, _text(Fund.kind))).all())
-        paths = dict(connection.execute(select(Area.id, Area.path)).all())
+        result = _run(connection, query, params, wide=False)
+        return _in_order(_contract_rows(result, (as_of - _EPOCH).days, None, None))
+    # Many contracts share a few hundred funds and villages: their names are read once.
+    kinds = dict(connection.execute(select(Fund.id, _text(Fund.kind))).all())
+    paths = dict(connection.execute(select(Area.id, Area.path)).all())
     with _collections_paused():
+        result = _run(connection, query, params, wide=True, plain=True)
         return _in_order(_contract_rows(result, (as_of - _EPOCH).days, kinds, paths))
 
 
@@ -863,9 +863,10 @@ def _next_due_amount(next_packed) -> Decimal:
 
 @contextmanager
 def _collections_paused():
-    """No garbage collection while many objects are built.
+    """No garbage collection while many objects are fetched and built.
 
-    Each collection would walk the objects built so far again; these hold no cycles, and
+    Each collection would walk the objects built so far again (and whatever else the process
+    holds: a previous province's rows make every pass longer); these hold no cycles, and
     collection resumes (if it was on) as soon as they are built.
     """
     enabled = gc.isenabled()

@@ -77,6 +77,9 @@ class Installment(Base):
     __table_args__ = (
         UniqueConstraint("contract_id", "schedule_no", "seq"),
         Index("ix_installment_due", "due_date"),
+        # Whether a contract has an installment in force on a date, answered from the index
+        # alone (today's arrears ask it of every contract); serves lookups by contract too.
+        Index("ix_installment_in_force", "contract_id", "effective_from", "superseded_on"),
         # The installments with something left to pay, a tenth of them: today's arrears read
         # only these (models.arrears OPEN_INSTALLMENT states the same condition).
         Index(
@@ -88,7 +91,7 @@ class Installment(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    contract_id: Mapped[int] = mapped_column(ForeignKey("contract.id"), index=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contract.id"))
     schedule_no: Mapped[int] = mapped_column(Integer, default=1)
     seq: Mapped[int] = mapped_column(Integer)
     due_date: Mapped[date] = mapped_column(Date)
