@@ -68,6 +68,9 @@ class Figures:
     latencies_ms: list[float] = field(default_factory=list)
     errors: int = 0
     replies: int = 0
+    # CPU seconds spent meanwhile by the server's processes and by PostgreSQL's (None: unknown).
+    server_cpu: float | None = None
+    database_cpu: float | None = None
 
     def percentile(self, p: float) -> float:
         """The p-th percentile latency in milliseconds (nearest rank)."""
@@ -88,18 +91,25 @@ class Figures:
             f"p99 {self.percentile(99):.1f} ms, max {max(self.latencies_ms, default=0):.1f} ms"
         )
 
+    def cpu_line(self) -> str | None:
+        """CPU per event: a steadier figure than the rate on a shared machine."""
+        if self.server_cpu is None or not self.events:
+            return None
+        line = f"   cpu per event: server {self.server_cpu / self.events * 1000:.2f} ms"
+        if self.database_cpu:
+            line += f", postgresql {self.database_cpu / self.events * 1000:.2f} ms"
+        return line
+
     def report(self) -> str:
         """The figures as printed lines."""
-        return "\n".join(
-            [
-                f"== {self.database}: {self.events} events",
-                f"   answer (POST /callback) {self.latency_line()}",
-                f"   end to end     {self.rate:8.1f} events/s (all replies in "
-                f"{self.total_seconds:.2f} s; posting took {self.posting_seconds:.2f} s)",
-                f"   replies at fake LINE {self.replies}/{self.events}, non-200 answers "
-                f"{self.errors}",
-            ]
-        )
+        lines = [
+            f"== {self.database}: {self.events} events",
+            f"   answer (POST /callback) {self.latency_line()}",
+            f"   end to end     {self.rate:8.1f} events/s (all replies in "
+            f"{self.total_seconds:.2f} s; posting took {self.posting_seconds:.2f} s)",
+            f"   replies at fake LINE {self.replies}/{self.events}, non-200 answers {self.errors}",
+        ]
+        return "\n".join(line for line in [*lines, self.cpu_line()] if line)
 
 
 @dataclass
@@ -398,20 +408,69 @@ def wait_for_replies(line_port: int, expected: int, timeout: float) -> int:
 # ---------------------------------------------------------------- one run
 
 
-def steady(port: int, line_port: int, user_ids: list[str], name: str, args) -> Figures:
+def steady(
+    server: subprocess.Popen, port: int, line_port: int, user_ids: list[str], name: str, args
+) -> Figures:
     """The steady scenario against a server already warm: its figures."""
     _post(line_port, "/__reset")
     figures = Figures(name, args.events)
+    cpu_before = _server_cpu(server.pid), _postgres_cpu()
     started = time.perf_counter()
     latencies, errors, posting = post_events(
         port, user_ids, args.events, args.concurrency, args.max_seconds
     )
     figures.replies = wait_for_replies(line_port, len(latencies), 120)
     figures.total_seconds = time.perf_counter() - started
+    cpu_after = _server_cpu(server.pid), _postgres_cpu()
+    if None not in (*cpu_before, *cpu_after):
+        figures.server_cpu = cpu_after[0] - cpu_before[0]
+        figures.database_cpu = cpu_after[1] - cpu_before[1]
     figures.posting_seconds = posting
     figures.latencies_ms, figures.errors = latencies, errors
     figures.events = len(latencies)
     return figures
+
+
+def _processes() -> dict[int, tuple[int, str, float]] | None:
+    """Every process's (parent, name, CPU seconds) from /proc; None where there is none."""
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    try:
+        pids = [int(name) for name in os.listdir("/proc") if name.isdigit()]
+    except OSError:
+        return None
+    found = {}
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                line = stat.read()
+        except OSError:
+            continue  # gone meanwhile
+        name = line[line.index("(") + 1 : line.rindex(")")]
+        fields = line[line.rindex(")") + 2 :].split()
+        found[pid] = (int(fields[1]), name, (int(fields[11]) + int(fields[12])) / ticks)
+    return found
+
+
+def _server_cpu(root: int) -> float | None:
+    """CPU seconds used so far by a server process and its workers (Linux)."""
+    processes = _processes()
+    if processes is None or root not in processes:
+        return None
+    tree, total = {root}, 0.0
+    for pid in sorted(processes):
+        if pid in tree or processes[pid][0] in tree:
+            tree.add(pid)
+    for pid in tree:
+        total += processes[pid][2]
+    return total
+
+
+def _postgres_cpu() -> float | None:
+    """CPU seconds used so far by this machine's PostgreSQL processes (0 without one)."""
+    processes = _processes()
+    if processes is None:
+        return None
+    return sum(cpu for _parent, name, cpu in processes.values() if name.startswith("postgres"))
 
 
 def burst(port: int, line_port: int, user_ids: list[str], bodies: int, per_body: int) -> Burst:
@@ -476,7 +535,7 @@ def run(kind: str, args: argparse.Namespace) -> tuple[Figures, Burst | None, Fig
         warm = min(200, args.events)
         post_events(port, user_ids, warm, args.concurrency, args.max_seconds)
         wait_for_replies(line_port, warm, 30)
-        figures = steady(port, line_port, user_ids, kind, args)
+        figures = steady(app, port, line_port, user_ids, kind, args)
         print(figures.report(), flush=True)
         bursting = None
         if args.burst:
@@ -492,7 +551,7 @@ def run(kind: str, args: argparse.Namespace) -> tuple[Figures, Burst | None, Fig
             )
             post_events(port, user_ids, warm, args.concurrency, args.max_seconds)
             wait_for_replies(line_port, warm, 30)
-            echo = steady(port, line_port, user_ids, "echo bot", args)
+            echo = steady(app, port, line_port, user_ids, "echo bot", args)
             print(echo.report().replace("==", "   ", 1).replace("\n   ", "\n      "))
             ratio = figures.rate / echo.rate if echo.rate else 0.0
             verdict = "met" if ratio >= TARGET_ECHO_RATIO else "MISSED"

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 from babel.dates import format_date as babel_format_date
@@ -96,6 +96,13 @@ def format_date(value: date, style: str = "medium", locale: str | None = None) -
         if locale == "th":
             return f"{value.day}/{value.month}/{(value.year + BE_OFFSET) % 100:02d}"
         return babel_format_date(value, "d/M/yy", locale=locale)
+    return _day_month_year(value, style, locale)
+
+
+@lru_cache(maxsize=4096)
+def _day_month_year(value: date, style: str, locale: str) -> str:
+    # Kept: Babel's pattern formatting costs more than the rest of a balance card's words, and
+    # a day's answers name the same few dates again and again.
     pattern = {"medium": "d MMM", "long": "d MMMM"}[style]
     day_month = babel_format_date(value, pattern, locale=locale)
     year = value.year + BE_OFFSET if locale == "th" else value.year

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from functools import cache
 
-from sqlalchemy import and_, bindparam, func, literal, or_, select, update
+from sqlalchemy import and_, bindparam, exists, func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -419,11 +419,14 @@ USER_LOCK_CLASS = 7
 def _claim_batch_statement(dialect: str):
     """Take the oldest pending events (up to `batch`) whose users nobody else is handling.
 
-    PostgreSQL: the handler takes each user's advisory lock for its transaction, and the rows
-    with SKIP LOCKED, so handlers in many processes never wait on each other and never hold
-    events of one user at once; as candidates come oldest first, a user's events are handled
-    in order. SQLite has one writer at a time: a handler claims only once the last one
-    committed, so the oldest pending events are always next in line.
+    PostgreSQL: the oldest pending rows nobody has locked (SKIP LOCKED) are the window; of
+    those, the handler takes each whose user's advisory lock it gets for its transaction and
+    that no earlier pending event of the same user precedes. So handlers in many processes
+    never wait on each other, never hold events of one user at once, and take a user's events
+    in order. The user locks are tried on the window only: tried on every pending row (as the
+    planner does when the test sits beside the ORDER BY), one handler would lock every user
+    with a backlog and leave the others idle. SQLite has one writer at a time: a handler
+    claims only once the last one committed, so the oldest pending events are always next.
     """
     candidate = _TABLE.alias("candidate")
     pick = (
@@ -433,15 +436,35 @@ def _claim_batch_statement(dialect: str):
         .limit(bindparam("batch"))
     )
     if dialect == "postgresql":
-        user_lock = func.pg_try_advisory_xact_lock(
-            literal(USER_LOCK_CLASS), func.hashtext(candidate.c.user_id)
+        window = (
+            select(candidate.c.id, candidate.c.user_id, candidate.c.timestamp)
+            .where(candidate.c.state == PENDING)
+            .order_by(candidate.c.timestamp, candidate.c.id)
+            .limit(bindparam("batch"))
+            .with_for_update(skip_locked=True, of=candidate)
+            .cte("window")
+            .prefix_with("MATERIALIZED")
         )
-        pick = pick.where(or_(candidate.c.user_id.is_(None), user_lock)).with_for_update(
-            skip_locked=True, of=candidate
+        earlier = _TABLE.alias("earlier")
+        earlier_pending = exists().where(
+            earlier.c.user_id == window.c.user_id,
+            earlier.c.state == PENDING,
+            or_(
+                earlier.c.timestamp < window.c.timestamp,
+                and_(earlier.c.timestamp == window.c.timestamp, earlier.c.id < window.c.id),
+            ),
+        )
+        user_lock = func.pg_try_advisory_xact_lock(
+            literal(USER_LOCK_CLASS), func.hashtext(window.c.user_id)
         )
         # Picked once, before the update: as a plain IN (subquery) PostgreSQL may run the
         # locking pick again per row and take far more than the batch.
-        picked = pick.cte("picked").prefix_with("MATERIALIZED")
+        picked = (
+            select(window.c.id)
+            .where(or_(window.c.user_id.is_(None), and_(user_lock, ~earlier_pending)))
+            .cte("picked")
+            .prefix_with("MATERIALIZED")
+        )
         pick = select(picked.c.id)
     return (
         update(_TABLE)

@@ -6,7 +6,17 @@ import hashlib
 import json
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, Boolean, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, UTCDateTime
@@ -29,6 +39,16 @@ class InboundEvent(Base):
         Index("ix_inbound_event_state_received", "state", "received_at"),
         # The handler pool takes pending events oldest first.
         Index("ix_inbound_event_state_timestamp", "state", "timestamp", "id"),
+        # Whether a user has an earlier event still pending (a handler takes a user's events
+        # in order): only the pending rows, however long a user's history grows.
+        Index(
+            "ix_inbound_event_pending_user",
+            "user_id",
+            "timestamp",
+            "id",
+            sqlite_where=text("state = 'pending'"),
+            postgresql_where=text("state = 'pending'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from bot.handler_pool import start_pool
 from bot.line.events import text_event
@@ -83,6 +83,54 @@ def test_a_batch_claims_at_most_its_size_oldest_first(app):
         claimed = [event_id for event_id, _payload in _claim_batch(session, utcnow(), 3)]
     assert claimed == ids[:3]
     assert count(app, PENDING) == 7
+
+
+def _two_handlers_at_once(db, first_batch: int, second_batch: int):
+    """What two handlers claim in overlapping transactions: (first's ids, second's ids)."""
+    from bot.inbound import _claim_batch
+    from models.base import utcnow
+
+    with db.write_session() as first, db.write_session() as second:
+        # The plan PostgreSQL picks once its statistics say few events are pending (it then
+        # reads them all and sorts): a claim must hold no more users under any plan.
+        first.execute(text("SET LOCAL enable_indexscan = off"))
+        claimed_first = [event_id for event_id, _ in _claim_batch(first, utcnow(), first_batch)]
+        claimed_second = [event_id for event_id, _ in _claim_batch(second, utcnow(), second_batch)]
+    return claimed_first, claimed_second
+
+
+def test_on_postgresql_handlers_at_once_take_different_users_events(db):
+    if db.is_sqlite:
+        pytest.skip("SQLite has one writer: its handlers claim one after another")
+    from bot.inbound import ingest
+    from models.base import utcnow
+
+    events = [text_event(f"U{n:032x}", "help", timestamp=1_000 + n) for n in range(10)]
+    ids = ingest(db, events, received_at=utcnow())
+    first, second = _two_handlers_at_once(db, 3, 3)
+    # The first handler holds only its own users: the second goes on with the next ones.
+    assert first == ids[:3]
+    assert second == ids[3:6]
+
+
+def test_on_postgresql_a_users_later_event_waits_for_the_earlier_one(db):
+    if db.is_sqlite:
+        pytest.skip("SQLite has one writer: its handlers claim one after another")
+    from bot.inbound import ingest
+    from models.base import utcnow
+
+    somchai, somsri = f"U{1:032x}", f"U{2:032x}"
+    events = [
+        text_event(somchai, "help", timestamp=1_000),
+        text_event(somchai, "ยอด", timestamp=1_001),
+        text_event(somsri, "help", timestamp=1_002),
+    ]
+    first_of_somchai, second_of_somchai, somsris = ingest(db, events, received_at=utcnow())
+    first, second = _two_handlers_at_once(db, 1, 3)
+    assert first == [first_of_somchai]
+    # Somchai's second message waits while his first is being handled; Somsri's does not.
+    assert second == [somsris]
+    assert second_of_somchai not in first + second
 
 
 class Boom:
