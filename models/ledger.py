@@ -19,7 +19,7 @@ from models.errors import DomainError
 from models.payment import Allocation, Payment
 from models.schedule import round_satang
 from models.slip_notice import APPROVED, REJECTED, notify_decision
-from models.types import ContractStatus, PaymentChannel, PaymentState
+from models.types import ContractStatus, PaymentChannel, PaymentState, Role
 
 ZERO = Decimal("0.00")
 # Why a payment is asked about before it is stored (the officers' รับชำระ, the dashboard).
@@ -143,6 +143,16 @@ def reject_payment(session: Session, actor: Actor, payment: Payment, reason: str
     )
     notify_decision(session, payment, REJECTED, reason)
     return payment
+
+
+# Who may reverse a payment on the dashboard: the staff who answer for the money, not field
+# officers, who record it (a mistaken entry of theirs is corrected by the office).
+REVERSING_ROLES = frozenset({Role.FUND_STAFF, Role.DISTRICT_HEAD, Role.ADMIN})
+
+
+def may_reverse(role: Role | str) -> bool:
+    """True when staff of `role` may reverse payments."""
+    return role in REVERSING_ROLES
 
 
 def reverse_payment(

@@ -25,7 +25,7 @@ from models.base import utcnow
 from models.contract import Contract
 from models.dashboard_queries import debtor_in_scope
 from models.errors import DomainError
-from models.ledger import payment_doubt, record_payment, reverse_payment
+from models.ledger import may_reverse, payment_doubt, record_payment, reverse_payment
 from models.linking import CODE_TTL, issue_borrower_code
 from models.payments_query import get_payment
 from models.thai_text import parse_date, parse_typed_amount
@@ -105,6 +105,9 @@ def debtor_reverse_payment(borrower_id: int, payment_id: int):
     """Reverse a confirmed payment of this debtor with a reason: a reversal is recorded,
     nothing is deleted."""
     reason = " ".join((request.form.get("reason") or "").split())
+    if not may_reverse(current_user.role):
+        refused = _("Only fund staff, district heads and admins reverse payments.")
+        return debtor_page(borrower_id, 403, error=refused)
     try:
         with runtime().db.write_session() as session:
             _debtor(session, borrower_id)

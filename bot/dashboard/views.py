@@ -34,6 +34,7 @@ from models.dashboard_queries import (
     overview as overview_figures,
 )
 from models.field_reports import current_case
+from models.ledger import may_reverse
 from models.types import FundKind, PaymentChannel
 
 PAGE_SIZE = 50
@@ -300,6 +301,7 @@ def debtor_page(borrower_id: int, status: int = 200, **shown):
         today=day,
         zone=office_zone(),
         channels=WEB_CHANNELS,
+        may_reverse=may_reverse(current_user.role),
         form=request.form if request.method == "POST" else {},
         **shown,
         **LABELS,

@@ -17,6 +17,7 @@ from models.case_timeline import debtor_timeline
 from models.field_reports import CASE_CLOSED, PROMISE, CollectionCase, FieldReport, add_report
 from models.identity import LinkCode
 from models.payment import Payment
+from models.staff_login import add_staff_with_login
 from models.types import PaymentChannel, PaymentState, Source
 from tests.dashboard_data import (  # noqa: F401 - fixtures
     NOON_15_MARCH_2026,
@@ -27,6 +28,7 @@ from tests.dashboard_data import (  # noqa: F401 - fixtures
     log_in,
 )
 from tests.debtor_history import OFFICER, PHOTO, build_history
+from tests.factories import TEST_ACTOR
 
 
 @pytest.fixture
@@ -126,7 +128,6 @@ def test_another_areas_debtor_and_their_photos_are_not_found(app, debtors, sessi
     build_history(session, debtors["a"], Path(env["FUNDBOT_INSTANCE_PATH"]))
     client = app.test_client()
     from models.staff_login import add_staff_with_login
-    from tests.factories import TEST_ACTOR
 
     add_staff_with_login(
         session, TEST_ACTOR, username="nongkhae", password="nongkhae-pass-1",
@@ -265,6 +266,26 @@ def test_reversing_a_payment_needs_a_reason_and_keeps_both_records(staff_a, debt
     assert entry.source is Source.WEB and entry.after["reason"] == "ยอดซ้ำกับใบเสร็จ"
     again = _post(staff_a, url, {"reason": "อีกครั้ง"})
     assert again.status_code == 400 and f"รายการชำระ {paid.id} ถูกกลับรายการไปแล้ว" in again.text
+
+
+def test_a_field_officer_sees_no_reverse_button_and_cannot_reverse(app, debtors, session):
+    add_staff_with_login(
+        session, TEST_ACTOR, username="officer", password="officer-pass-1",
+        role="field_officer", area_paths=["แก่งคอย"], province="สระบุรี",
+    )  # fmt: skip
+    session.commit()
+    officer = app.test_client()
+    assert log_in(officer, "officer", "officer-pass-1").status_code == 302
+    a = debtors["a"]
+    paid = session.scalar(select(Payment).where(Payment.contract_id == a.contracts[0].id))
+    page = officer.get(f"/staff/debtor/{a.id}")
+    assert page.status_code == 200 and "/reverse" not in page.text
+    refused = _post(officer, f"/staff/debtor/{a.id}/payments/{paid.id}/reverse", {"reason": "x"})
+    assert refused.status_code == 403
+    assert "กลับรายการได้เฉพาะพนักงานกองทุน" in refused.text
+    session.expire_all()
+    assert session.get(Payment, paid.id).state is PaymentState.CONFIRMED
+    assert session.scalar(select(Payment).where(Payment.reverses_id == paid.id)) is None
 
 
 def test_actions_on_another_areas_debtor_are_not_found(staff_a, debtors, session):
