@@ -175,10 +175,28 @@ def _make_engine(url: str, **options: Any) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     engine = create_engine(url, **options)
+    if url.startswith("postgresql+psycopg"):
+        _let_psycopg_keep_long_statements()
     if not options.get("pool_pre_ping"):
         event.listen(engine, "checkin", _note_checkin)
         event.listen(engine, "checkout", _ping_if_idle)
     return engine
+
+
+# psycopg rewrites each statement's %(name)s placeholders into $1... and keeps the result only
+# for statements up to 4,096 characters; the arrears statement that answers every `ยอด` is
+# about 6,000, so it was rewritten on each execution (a tenth of handling the message).
+PSYCOPG_KEPT_STATEMENT_LENGTH = 16_384
+
+
+def _let_psycopg_keep_long_statements() -> None:
+    # A private setting of psycopg's (checked by name, so a release without it changes nothing).
+    from psycopg import _queries
+
+    if getattr(_queries, "MAX_CACHED_STATEMENT_LENGTH", None) is not None:
+        _queries.MAX_CACHED_STATEMENT_LENGTH = max(
+            _queries.MAX_CACHED_STATEMENT_LENGTH, PSYCOPG_KEPT_STATEMENT_LENGTH
+        )
 
 
 # A pooled connection unused for longer than this is checked with a ping before it is handed
