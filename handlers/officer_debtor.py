@@ -184,6 +184,18 @@ def _wait_for(ctx: ChatContext, state: str, data: dict) -> str:
     return data["nonce"]
 
 
+def cancel_group_question(ctx: ChatContext) -> bool:
+    """Forget the officer's open pick or yes/no in this group; False when none was open.
+
+    In a group the question waits under (group, officer), where the router's conversations
+    (keyed by the sender alone) do not see it, so `ยกเลิก` there comes here.
+    """
+    if not ctx.in_group or pending(ctx.session, _memory_key(ctx), ctx.now) is None:
+        return False
+    clear_pending(ctx.session, _memory_key(ctx))
+    return True
+
+
 def _step_button(ctx: ChatContext, nonce: str, answer: str, label: str, said: str) -> dict:
     data = postback_data(STEP, s=ctx.staff.id, t=nonce, a=answer)
     return button(label, data, said)

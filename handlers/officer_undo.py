@@ -10,7 +10,13 @@ from bot.line import messages as line_messages
 from handlers.context import ChatContext
 from handlers.conversation import END, Conversation, State
 from handlers.officer_access import OfficerCommand
-from handlers.officer_debtor import NO_WORDS, YES_WORDS, money, when_text
+from handlers.officer_debtor import (
+    NO_WORDS,
+    YES_WORDS,
+    cancel_group_question,
+    money,
+    when_text,
+)
 from models.chat_state import set_pending
 from models.errors import DomainError
 from models.field_reports import FieldReport, last_entry, reverse_report
@@ -47,7 +53,10 @@ def describe(report: FieldReport) -> str:
 
 def start(ctx: ChatContext) -> None:
     if ctx.in_group:
-        ctx.reply(_("Please undo entries in a 1:1 chat with me"))
+        if cancel_group_question(ctx):
+            ctx.reply(_("Cancelled: nothing was recorded"))
+        else:
+            ctx.reply(_("Please undo entries in a 1:1 chat with me"))
         return
     report = last_entry(ctx.session, ctx.staff, ctx.now)
     if report is None:

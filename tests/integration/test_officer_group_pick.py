@@ -113,3 +113,19 @@ def test_a_pick_in_a_group_leaves_the_officers_private_chat_alone(db, chat, rows
     private = chat.say("Uofficer", "รับชำระ สมศรี 200")
     chat.say("Uofficer", next(q for q in private.quick_replies() if "ใจดี" in q))
     assert [p.amount for p in payments(db)] == [Decimal("200.00")]
+
+
+def test_cancel_in_the_group_forgets_the_officers_open_pick(db, chat, rows):
+    asked = chat.say("Uofficer", "รับชำระ สมศรี 300", group_id=TEAM)
+    theirs = chat.say(SECOND, "บันทึก สมศรี ไม่อยู่บ้าน", group_id=TEAM)
+    cancelled = chat.say("Uofficer", "ยกเลิก", group_id=TEAM)
+    assert cancelled.to(TEAM).text == in_thai("Cancelled: nothing was recorded")
+    stale = chat.tap("Uofficer", data_of_choice(asked, "ใจดี"), group_id=TEAM)
+    assert stale.text == in_thai("That question is no longer open (answered, replaced or expired)")
+    assert payments(db) == []
+    # Only the officer's own question went: the other officer's pick still works.
+    chat.tap(SECOND, data_of_choice(theirs, "ใจงาม"), group_id=TEAM)
+    assert notes(db) == ["ไม่อยู่บ้าน"]
+    # With nothing open, ยกเลิก in a group says where undoing entries happens.
+    again = chat.say("Uofficer", "ยกเลิก", group_id=TEAM)
+    assert again.to(TEAM).text == in_thai("Please undo entries in a 1:1 chat with me")
