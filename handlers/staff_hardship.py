@@ -3,6 +3,9 @@
 The open requests of the staff member's areas come as a carousel, oldest first, each with
 approve / reject buttons. A tap calls models.hardship.decide_hardship, the operation behind
 `fundbot hardship approve|reject`, audited with the staff member's LINE id (source line).
+In a 1:1 chat a rejection first asks why (the reason goes to the officer who filed it and into
+the audit; `ข้าม` rejects without one, `ยกเลิก` decides nothing); in a team group it is
+decided at once, as a reason typed there would be read by the whole group.
 Field officers file requests (`ขอผ่อนผัน`) but may not decide them. The requester is told:
 an officer at once, the debtor (when linked) inside the legal contact hours. An approval is
 recorded; the moratorium's dates or the restructuring's terms are then set with
@@ -20,6 +23,7 @@ from bot.errors import explain
 from bot.i18n import _, format_date, use_locale
 from bot.line import messages as line_messages
 from handlers.context import ChatContext
+from handlers.conversation import END, Conversation, State
 from handlers.officer_access import (
     OfficerCommand,
     button,
@@ -32,17 +36,20 @@ from handlers.officer_access import (
 from handlers.officer_cards import action_button, card, page
 from handlers.officer_debtor import reachable
 from handlers.router import Router
+from models.chat_state import set_pending
 from models.contact_rules import next_contact_time
 from models.errors import DomainError
 from models.hardship import (
     APPROVED,
     MORATORIUM,
+    NOTE_LIMIT,
     REJECTED,
     RESTRUCTURE,
     HardshipRequest,
     decide_hardship,
     hardship_requests,
     may_decide,
+    open_request,
 )
 from models.staff import Staff
 
@@ -51,8 +58,12 @@ POSTBACK = "hardship"
 PAGE = 10
 
 
+SKIP_WORDS = ("ข้าม", "skip")
+
+
 def register(router: Router) -> None:
     # Staff only: a debtor's "ผ่อนผัน" is left to the other commands (ขอผ่อนผัน is theirs).
+    router.add_conversation(REASON)
     router.add("message.text", OfficerCommand(WORDS, deciders_only(requests), staff_only=WORDS))
     router.add("postback", on_postback(POSTBACK, deciders_only(decide)))
 
@@ -105,10 +116,80 @@ def decide(ctx: ChatContext) -> None:
         requests(ctx)
         return
     request_id = int_field(ctx, "id")
+    if act == REJECTED and not ctx.in_group:
+        _ask_why(ctx, request_id)
+        return
+    _decide(ctx, request_id, act)
+
+
+def _ask_why(ctx: ChatContext, request_id: int | None) -> None:
+    """Before a rejection in a 1:1 chat: the reason, for the officer who filed the request."""
     try:
         if request_id is None:
             raise DomainError("hardship_not_found", id="-")
-        request = decide_hardship(ctx.session, ctx.actor, request_id, act, scope=scope(ctx))
+        request = open_request(ctx.session, request_id, scope=scope(ctx))
+    except DomainError as error:
+        ctx.reply(explain(error))
+        return
+    set_pending(
+        ctx.session,
+        ctx.user_id,
+        f"{REASON.name}.{WHY}",
+        {"id": request_id},
+        now=ctx.now,
+        ttl=REASON.ttl,
+    )
+    ctx.reply(
+        line_messages.text(
+            _(
+                "Why is the request of %(name)s not approved? Send the reason in one message "
+                "(the officer who filed it will read it), ข้าม to reject without one, or "
+                "ยกเลิก to decide nothing.",
+                name=request.borrower.display_name,
+            ),
+            quick_replies=[(_("Skip the reason"), "ข้าม"), (_("Cancel"), "ยกเลิก")],
+        )
+    )
+
+
+def _rejected_with_reason(ctx: ChatContext, data: dict) -> str:
+    note = "" if ctx.text in SKIP_WORDS else ctx.text
+    if len(" ".join(note.split())) > NOTE_LIMIT:
+        ctx.reply(explain(DomainError("hardship_note_too_long", limit=NOTE_LIMIT)))
+        return WHY
+    _decide(ctx, data["id"], REJECTED, note)
+    return END
+
+
+def _why_again(_ctx: ChatContext, _data: dict) -> str:
+    return _("Please send the reason in a message, ข้าม to reject without one, or ยกเลิก")
+
+
+def _why_expired(_ctx: ChatContext, _data: dict) -> str:
+    return _("That question has expired; nothing was decided. Please send ผ่อนผัน again")
+
+
+WHY = "why"
+REASON = Conversation(
+    name="hardship_reason",
+    entries=[],
+    # `ผ่อนผัน` itself is the command again (the list), not a reason.
+    states={
+        WHY: State(_rejected_with_reason, _why_again, accepts=lambda ctx, _d: ctx.text not in WORDS)
+    },
+    expired=_why_expired,
+    allowed=lambda ctx: ctx.staff is not None and may_decide(ctx.staff.role),
+)
+
+
+def _decide(ctx: ChatContext, request_id: int | None, act: str, note: str = "") -> None:
+    """Decide through the domain operation, tell those concerned, answer the decider."""
+    try:
+        if request_id is None:
+            raise DomainError("hardship_not_found", id="-")
+        request = decide_hardship(
+            ctx.session, ctx.actor, request_id, act, scope=scope(ctx), note=note
+        )
     except DomainError as error:
         ctx.reply(explain(error))
         return
@@ -122,7 +203,7 @@ def decide(ctx: ChatContext) -> None:
         )
     else:
         answer = _("Rejected: the request of %(name)s.", name=name)
-    told = _tell(ctx, request)
+    told = _tell(ctx, request, note)
     ctx.reply(
         line_messages.text(
             answer + ("\n" + told if told else ""),
@@ -131,13 +212,13 @@ def decide(ctx: ChatContext) -> None:
     )
 
 
-def _tell(ctx: ChatContext, request: HardshipRequest) -> str:
+def _tell(ctx: ChatContext, request: HardshipRequest, note: str = "") -> str:
     """Tell the officer who filed it and the debtor; say who was told."""
     told = []
     officer = _filing_officer(ctx, request)
     if officer is not None and officer.id != ctx.staff.id:
         with use_locale(officer.locale):
-            words = _officer_notice(request)
+            words = _officer_notice(request, note)
         ctx.push_private(
             officer.line_user_id, [words], key=f"hardship-{request.status}:{request.id}:officer"
         )
@@ -170,13 +251,20 @@ def _filing_officer(ctx: ChatContext, request: HardshipRequest) -> Staff | None:
     )
 
 
-def _officer_notice(request: HardshipRequest) -> str:
+def _officer_notice(request: HardshipRequest, note: str = "") -> str:
     name = request.borrower.display_name
     if request.status == APPROVED:
         return _(
             "The hardship request you filed for %(name)s is approved; the fund staff will set "
             "the relief up.",
             name=name,
+        )
+    if note:
+        return _(
+            "The hardship request you filed for %(name)s is not approved. The reason: "
+            "%(reason)s. Please talk it over with the debtor.",
+            name=name,
+            reason=" ".join(note.split()),
         )
     return _(
         "The hardship request you filed for %(name)s is not approved. Please talk it over "

@@ -136,6 +136,32 @@ def may_decide(role: Role) -> bool:
     return role in DECIDING_ROLES
 
 
+def open_request(
+    session: Session, request_id: int, *, scope: list[str] | None, for_update: bool = False
+) -> HardshipRequest:
+    """The open request `request_id` of a debtor inside `scope` (None: everywhere).
+
+    Raises DomainError hardship_not_found (missing, or outside the scope) or
+    hardship_decided (already approved or rejected).
+    """
+    query = (
+        select(HardshipRequest)
+        .join(Borrower, Borrower.id == HardshipRequest.borrower_id)
+        .join(Area, Area.id == Borrower.area_id)
+        .where(HardshipRequest.id == request_id)
+    )
+    if for_update:
+        query = query.with_for_update(of=HardshipRequest)
+    if scope is not None:
+        query = query.where(within(Area.path, scope))
+    request = session.scalar(query)
+    if request is None:
+        raise DomainError("hardship_not_found", id=request_id)
+    if request.status != OPEN:
+        raise DomainError("hardship_decided", id=request_id, status=request.status)
+    return request
+
+
 def decide_hardship(
     session: Session,
     actor: Actor,
@@ -155,20 +181,7 @@ def decide_hardship(
     note = " ".join(note.split())
     if len(note) > NOTE_LIMIT:
         raise DomainError("hardship_note_too_long", limit=NOTE_LIMIT)
-    query = (
-        select(HardshipRequest)
-        .join(Borrower, Borrower.id == HardshipRequest.borrower_id)
-        .join(Area, Area.id == Borrower.area_id)
-        .where(HardshipRequest.id == request_id)
-        .with_for_update(of=HardshipRequest)
-    )
-    if scope is not None:
-        query = query.where(within(Area.path, scope))
-    request = session.scalar(query)
-    if request is None:
-        raise DomainError("hardship_not_found", id=request_id)
-    if request.status != OPEN:
-        raise DomainError("hardship_decided", id=request_id, status=request.status)
+    request = open_request(session, request_id, scope=scope, for_update=True)
     request.status = decision
     session.flush()
     audit(

@@ -20,11 +20,14 @@ from tests.officers import (
     APRIL_15,
     BANGKOK,
     DEBTOR,
+    GROUP_TEAM,
     OFFICER,
+    TEAM,
     alt_lines,
     build_world,
     card_data_of,
     card_postbacks,
+    register_group,
 )
 
 HEAD = "Uhead"
@@ -105,7 +108,13 @@ def test_a_rejection_reaches_the_debtor_within_the_contact_hours(chat, db, filed
     listing = chat.say(HEAD, "relief")
     late = datetime(2025, 4, 15, 21, 30, tzinfo=BANGKOK)
     with time_machine.travel(late, tick=False):
-        rejected = chat.tap(HEAD, card_data_of(listing, in_thai("Reject"), 1))
+        asked = chat.tap(HEAD, card_data_of(listing, in_thai("Reject"), 1))
+        assert "นางสมศรี ใจดี" in asked.text and asked.quick_replies() == [
+            in_thai("Skip the reason"),
+            in_thai("Cancel"),
+        ]
+        assert status_of(db, filed.mine[0]) == "open"
+        rejected = chat.say(HEAD, "ข้าม")
     assert rejected.replies.text.startswith(
         in_thai("Rejected: the request of %(name)s.", name="นางสมศรี ใจดี")
     )
@@ -150,3 +159,55 @@ def test_the_cli_decides_with_the_same_operation(cli, db, filed):
     assert entry.source is Source.CLI and entry.after["note"] == "ยังชำระไหว"
     again = cli("hardship", "approve", "1")
     assert again.exit_code != 0 and "1" in again.output
+
+
+def test_a_rejection_asks_why_and_the_officer_reads_the_reason(chat, db, filed):
+    listing = chat.say(HEAD, "ผ่อนผัน")
+    asked = chat.tap(HEAD, card_data_of(listing, in_thai("Reject"), 0))
+    assert asked.text == in_thai(
+        "Why is the request of %(name)s not approved? Send the reason in one message "
+        "(the officer who filed it will read it), ข้าม to reject without one, or "
+        "ยกเลิก to decide nothing.",
+        name="นางสาวมานี มีนา",
+    )
+    assert asked.quick_replies() == [in_thai("Skip the reason"), in_thai("Cancel")]
+    # The command word is the list again, not a reason.
+    assert "มานี" in chat.say(HEAD, "ผ่อนผัน").text
+    assert status_of(db, filed.mine[1]) == "open"
+    rejected = chat.say(HEAD, "ยังมีรายได้จากร้านค้า  ผ่อนได้")
+    assert rejected.replies.text.startswith(
+        in_thai("Rejected: the request of %(name)s.", name="นางสาวมานี มีนา")
+    )
+    assert rejected.pushes.to(OFFICER).text == in_thai(
+        "The hardship request you filed for %(name)s is not approved. The reason: "
+        "%(reason)s. Please talk it over with the debtor.",
+        name="นางสาวมานี มีนา",
+        reason="ยังมีรายได้จากร้านค้า ผ่อนได้",
+    )
+    assert status_of(db, filed.mine[1]) == "rejected"
+    with db.session() as s:
+        entry = s.scalar(select(AuditEntry).where(AuditEntry.action == "hardship.reject"))
+    assert entry.source is Source.LINE and entry.after["note"] == "ยังมีรายได้จากร้านค้า ผ่อนได้"
+
+
+def test_cancel_instead_of_a_reason_decides_nothing(chat, db, filed):
+    listing = chat.say(HEAD, "ผ่อนผัน")
+    chat.tap(HEAD, card_data_of(listing, in_thai("Reject"), 0))
+    assert chat.say(HEAD, "ยกเลิก").text == in_thai("Cancelled.")
+    assert status_of(db, filed.mine[1]) == "open"
+    # A reason too long for the record is asked again, nothing decided.
+    chat.tap(HEAD, card_data_of(listing, in_thai("Reject"), 0))
+    too_long = chat.say(HEAD, "ก" * 301)
+    assert "300" in too_long.text
+    assert status_of(db, filed.mine[1]) == "open"
+
+
+def test_in_a_team_group_a_rejection_is_decided_at_once(chat, db, session, filed):
+    register_group(session, TEAM, GROUP_TEAM, filed.officer_id)
+    # A reason typed in the group would be read by everyone in it: none is asked there.
+    listing = chat.say(HEAD, "ผ่อนผัน", group_id=TEAM)
+    rejected = chat.tap(HEAD, card_data_of(listing, in_thai("Reject"), 0), group_id=TEAM)
+    assert rejected.replies.text.startswith(
+        in_thai("Rejected: the request of %(name)s.", name="นางสาวมานี มีนา")
+    )
+    assert status_of(db, filed.mine[1]) == "rejected"
