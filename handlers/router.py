@@ -285,7 +285,7 @@ def build_router() -> Router:
     officer_code.register(router)  # รหัส (1:1 only)
     officer_slips.register(router)  # ตรวจสลิป, approve / reject (a conversation)
     officer_hardship.register(router)  # ขอผ่อนผัน (officers and debtors)
-    staff_hardship.register(router)  # ผ่อนผัน: staff decide hardship requests
+    staff_hardship.register(router)  # ผ่อนผัน: staff decide hardship requests (a conversation)
     common.register(router)  # follow, help, cancel; the fallbacks
     return router
 

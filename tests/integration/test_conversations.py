@@ -249,4 +249,5 @@ def test_the_bot_registers_the_transfer_report_as_a_conversation():
         "paid",
         "unlink",
         "slipreject",
+        "hardship_reason",
     ]
