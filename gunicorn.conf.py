@@ -45,11 +45,20 @@ loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
 proc_name = "fundbot-web"
 
 
+# Handler threads per worker. Every worker handles, and handling is CPU work that a second
+# thread of the same process only contends for (the GIL): bench/webhook_bench.py, six runs in
+# pairs on 2 cores, each engine faster with one (SQLite 168-234 against 158-213 events/s,
+# PostgreSQL 218-272 against 181-245), at less CPU per event. A lone process (`fundbot
+# serve`) keeps the pool's own default of two, so one slow reply does not stop its handling.
+HANDLER_THREADS_PER_WORKER = 1
+
+
 def post_worker_init(worker):
     """Start the worker's handler pool: stored webhook events are handled on its own bounded
-    threads (FUNDBOT_HANDLER_THREADS, default 2), never on the threads that answer LINE."""
+    threads (FUNDBOT_HANDLER_THREADS, default 1 here), never on the threads that answer LINE."""
     app = worker.wsgi
     if "fundbot" in getattr(app, "extensions", {}):
         from bot.handler_pool import start_pool
 
-        start_pool(app)
+        threads = os.environ.get("FUNDBOT_HANDLER_THREADS") or HANDLER_THREADS_PER_WORKER
+        start_pool(app, int(threads))
