@@ -437,10 +437,7 @@ def _claim_batch_statement(dialect: str):
     )
     if dialect == "postgresql":
         window = (
-            select(candidate.c.id, candidate.c.user_id, candidate.c.timestamp)
-            .where(candidate.c.state == PENDING)
-            .order_by(candidate.c.timestamp, candidate.c.id)
-            .limit(bindparam("batch"))
+            pick.add_columns(candidate.c.user_id, candidate.c.timestamp)
             .with_for_update(skip_locked=True, of=candidate)
             .cte("window")
             .prefix_with("MATERIALIZED")

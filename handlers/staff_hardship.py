@@ -42,10 +42,10 @@ from models.errors import DomainError
 from models.hardship import (
     APPROVED,
     MORATORIUM,
-    NOTE_LIMIT,
     REJECTED,
     RESTRUCTURE,
     HardshipRequest,
+    clean_note,
     decide_hardship,
     hardship_requests,
     may_decide,
@@ -116,17 +116,17 @@ def decide(ctx: ChatContext) -> None:
         requests(ctx)
         return
     request_id = int_field(ctx, "id")
-    if act == REJECTED and not ctx.in_group:
+    if request_id is None:
+        ctx.reply(explain(DomainError("hardship_not_found", id="-")))
+    elif act == REJECTED and not ctx.in_group:
         _ask_why(ctx, request_id)
-        return
-    _decide(ctx, request_id, act)
+    else:
+        _decide(ctx, request_id, act)
 
 
-def _ask_why(ctx: ChatContext, request_id: int | None) -> None:
+def _ask_why(ctx: ChatContext, request_id: int) -> None:
     """Before a rejection in a 1:1 chat: the reason, for the officer who filed the request."""
     try:
-        if request_id is None:
-            raise DomainError("hardship_not_found", id="-")
         request = open_request(ctx.session, request_id, scope=scope(ctx))
     except DomainError as error:
         ctx.reply(explain(error))
@@ -153,9 +153,10 @@ def _ask_why(ctx: ChatContext, request_id: int | None) -> None:
 
 
 def _rejected_with_reason(ctx: ChatContext, data: dict) -> str:
-    note = "" if ctx.text in SKIP_WORDS else ctx.text
-    if len(" ".join(note.split())) > NOTE_LIMIT:
-        ctx.reply(explain(DomainError("hardship_note_too_long", limit=NOTE_LIMIT)))
+    try:
+        note = "" if ctx.text in SKIP_WORDS else clean_note(ctx.text)
+    except DomainError as error:
+        ctx.reply(explain(error))  # too long: the question stays open
         return WHY
     _decide(ctx, data["id"], REJECTED, note)
     return END
@@ -182,11 +183,9 @@ REASON = Conversation(
 )
 
 
-def _decide(ctx: ChatContext, request_id: int | None, act: str, note: str = "") -> None:
+def _decide(ctx: ChatContext, request_id: int, act: str, note: str = "") -> None:
     """Decide through the domain operation, tell those concerned, answer the decider."""
     try:
-        if request_id is None:
-            raise DomainError("hardship_not_found", id="-")
         request = decide_hardship(
             ctx.session, ctx.actor, request_id, act, scope=scope(ctx), note=note
         )
@@ -264,7 +263,7 @@ def _officer_notice(request: HardshipRequest, note: str = "") -> str:
             "The hardship request you filed for %(name)s is not approved. The reason: "
             "%(reason)s. Please talk it over with the debtor.",
             name=name,
-            reason=" ".join(note.split()),
+            reason=note,
         )
     return _(
         "The hardship request you filed for %(name)s is not approved. Please talk it over "

@@ -136,6 +136,14 @@ def may_decide(role: Role) -> bool:
     return role in DECIDING_ROLES
 
 
+def clean_note(note: str) -> str:
+    """A decision's note as kept: spaces folded; hardship_note_too_long past NOTE_LIMIT."""
+    note = " ".join(note.split())
+    if len(note) > NOTE_LIMIT:
+        raise DomainError("hardship_note_too_long", limit=NOTE_LIMIT)
+    return note
+
+
 def open_request(
     session: Session, request_id: int, *, scope: list[str] | None, for_update: bool = False
 ) -> HardshipRequest:
@@ -178,9 +186,7 @@ def decide_hardship(
     """
     if decision not in DECISIONS:
         raise ValueError(f"unknown decision {decision!r}")
-    note = " ".join(note.split())
-    if len(note) > NOTE_LIMIT:
-        raise DomainError("hardship_note_too_long", limit=NOTE_LIMIT)
+    note = clean_note(note)
     request = open_request(session, request_id, scope=scope, for_update=True)
     request.status = decision
     session.flush()
