@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import threading
 import time
 from collections.abc import Iterable
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 from functools import cache
 
@@ -238,7 +236,7 @@ def handle_next(runtime: Runtime, messenger, answers: Answers, *, router=None) -
     db = runtime.db
     ids: list[int] = []
     try:
-        with _handler_turn(db), db.write_session(poll=HANDLER_POLL) as session:
+        with db.write_session(poll=HANDLER_POLL) as session:
             claimed = _claim_batch(session, utcnow(), answers.batch_size())
             if not claimed:
                 return None
@@ -269,20 +267,6 @@ def _finish_all(session, finished: list[tuple[int, str]]) -> None:
     connection = session.connection()
     for state, ids in by_state.items():
         connection.execute(_FINISH_ALL, {"ids": ids, "state": state, "processed_at": utcnow()})
-
-
-# SQLite has one writer at a time: a process's handler threads take turns before asking for
-# the lock, so they do not poll for it against each other (and against the webhook).
-_SQLITE_TURN = threading.Lock()
-
-
-@contextmanager
-def _handler_turn(db: Database):
-    if not db.is_sqlite:
-        yield
-        return
-    with _SQLITE_TURN:
-        yield
 
 
 def process_pending(

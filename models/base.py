@@ -17,6 +17,8 @@ from sqlalchemy.orm import DeclarativeBase, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from models.errors import DomainError
+from models.sqlite_writers import WriterQueue
+from models.sqlite_writers import turn as writer_turn
 
 SATANG = Decimal("0.01")
 
@@ -119,6 +121,9 @@ class Database:
         self.url = url
         self.engine: Engine = _make_engine(url, **engine_options)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.writers = (
+            WriterQueue.for_database(self.engine.url.database) if self.is_sqlite else None
+        )
 
     @property
     def is_sqlite(self) -> bool:
@@ -146,9 +151,11 @@ class Database:
         SQLite's own busy handler sleeps up to 100 ms between tries for the lock, so a short
         write waiting behind others could wait far longer than they hold it; this one asks
         again every `poll` seconds (BEGIN IMMEDIATE with no busy wait), for `patience`
-        seconds at most. A transaction that starts with a write loses nothing by it.
+        seconds at most. A transaction that starts with a write loses nothing by it. Our own
+        writers first wait in line for their turn (models/sqlite_writers.py), so they seldom
+        find the lock taken.
         """
-        with self.sessions() as session, session.begin():
+        with writer_turn(self.writers), self.sessions() as session, session.begin():
             if self.is_sqlite:
                 take_sqlite_write_lock(session.connection(), poll, patience)
             yield session
@@ -156,7 +163,7 @@ class Database:
     @contextmanager
     def write_connection(self, *, poll: float = 0.0005, patience: float = 30.0):
         """As `write_session`, as a Core connection: for a few statements built beforehand."""
-        with self.engine.connect() as connection:
+        with writer_turn(self.writers), self.engine.connect() as connection:
             if self.is_sqlite:
                 take_sqlite_write_lock(connection, poll, patience)
             with connection.begin():
