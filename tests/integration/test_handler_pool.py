@@ -80,22 +80,22 @@ def test_a_batch_claims_at_most_its_size_oldest_first(app):
     events = [text_event(f"U{n:032x}", "help", timestamp=1_000 + n) for n in range(10)]
     ids = ingest(runtime.db, events[::-1], received_at=utcnow())
     with runtime.db.write_session() as session:
-        claimed = [event_id for event_id, _payload in _claim_batch(session, utcnow(), 3)]
+        claimed = [event_id for event_id, _payload in _claim_batch(session, 3)]
     assert claimed == ids[:3]
-    assert count(app, PENDING) == 7
+    # A claim writes nothing: ended without handling, its events are still pending.
+    assert count(app, PENDING) == 10
 
 
 def _two_handlers_at_once(db, first_batch: int, second_batch: int):
     """What two handlers claim in overlapping transactions: (first's ids, second's ids)."""
     from bot.inbound import _claim_batch
-    from models.base import utcnow
 
     with db.write_session() as first, db.write_session() as second:
         # The plan PostgreSQL picks once its statistics say few events are pending (it then
         # reads them all and sorts): a claim must hold no more users under any plan.
         first.execute(text("SET LOCAL enable_indexscan = off"))
-        claimed_first = [event_id for event_id, _ in _claim_batch(first, utcnow(), first_batch)]
-        claimed_second = [event_id for event_id, _ in _claim_batch(second, utcnow(), second_batch)]
+        claimed_first = [event_id for event_id, _ in _claim_batch(first, first_batch)]
+        claimed_second = [event_id for event_id, _ in _claim_batch(second, second_batch)]
     return claimed_first, claimed_second
 
 
