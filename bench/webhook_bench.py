@@ -71,6 +71,8 @@ class Figures:
     # CPU seconds spent meanwhile by the server's processes and by PostgreSQL's (None: unknown).
     server_cpu: float | None = None
     database_cpu: float | None = None
+    # ... and by the harness on the same cores: the fake LINE server and this client.
+    harness_cpu: float | None = None
 
     def percentile(self, p: float) -> float:
         """The p-th percentile latency in milliseconds (nearest rank)."""
@@ -98,6 +100,8 @@ class Figures:
         line = f"   cpu per event: server {self.server_cpu / self.events * 1000:.2f} ms"
         if self.database_cpu:
             line += f", postgresql {self.database_cpu / self.events * 1000:.2f} ms"
+        if self.harness_cpu is not None:
+            line += f" (fake LINE and client {self.harness_cpu / self.events * 1000:.2f} ms)"
         return line
 
     def report(self) -> str:
@@ -409,12 +413,14 @@ def wait_for_replies(line_port: int, expected: int, timeout: float) -> int:
 
 
 def steady(
-    server: subprocess.Popen, port: int, line_port: int, user_ids: list[str], name: str, args
+    server: subprocess.Popen, port: int, line: tuple, user_ids: list[str], name: str, args
 ) -> Figures:
     """The steady scenario against a server already warm: its figures."""
+    line_process, line_port = line
     _post(line_port, "/__reset")
     figures = Figures(name, args.events)
     cpu_before = _server_cpu(server.pid), _postgres_cpu()
+    harness_before = _server_cpu(line_process.pid), _own_cpu()
     started = time.perf_counter()
     latencies, errors, posting = post_events(
         port, user_ids, args.events, args.concurrency, args.max_seconds
@@ -422,9 +428,12 @@ def steady(
     figures.replies = wait_for_replies(line_port, len(latencies), 120)
     figures.total_seconds = time.perf_counter() - started
     cpu_after = _server_cpu(server.pid), _postgres_cpu()
+    harness_after = _server_cpu(line_process.pid), _own_cpu()
     if None not in (*cpu_before, *cpu_after):
         figures.server_cpu = cpu_after[0] - cpu_before[0]
         figures.database_cpu = cpu_after[1] - cpu_before[1]
+    if None not in (*harness_before, *harness_after):
+        figures.harness_cpu = sum(harness_after) - sum(harness_before)
     figures.posting_seconds = posting
     figures.latencies_ms, figures.errors = latencies, errors
     figures.events = len(latencies)
@@ -463,6 +472,12 @@ def _server_cpu(root: int) -> float | None:
     for pid in tree:
         total += processes[pid][2]
     return total
+
+
+def _own_cpu() -> float:
+    """CPU seconds used so far by this process (every thread)."""
+    times = os.times()
+    return times.user + times.system
 
 
 def _postgres_cpu() -> float | None:
@@ -535,7 +550,7 @@ def run(kind: str, args: argparse.Namespace) -> tuple[Figures, Burst | None, Fig
         warm = min(200, args.events)
         post_events(port, user_ids, warm, args.concurrency, args.max_seconds)
         wait_for_replies(line_port, warm, 30)
-        figures = steady(app, port, line_port, user_ids, kind, args)
+        figures = steady(app, port, (line, line_port), user_ids, kind, args)
         print(figures.report(), flush=True)
         bursting = None
         if args.burst:
@@ -551,7 +566,7 @@ def run(kind: str, args: argparse.Namespace) -> tuple[Figures, Burst | None, Fig
             )
             post_events(port, user_ids, warm, args.concurrency, args.max_seconds)
             wait_for_replies(line_port, warm, 30)
-            echo = steady(app, port, line_port, user_ids, "echo bot", args)
+            echo = steady(app, port, (line, line_port), user_ids, "echo bot", args)
             print(echo.report().replace("==", "   ", 1).replace("\n   ", "\n      "))
             ratio = figures.rate / echo.rate if echo.rate else 0.0
             verdict = "met" if ratio >= TARGET_ECHO_RATIO else "MISSED"
