@@ -11,11 +11,30 @@ import os
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 
 
+# Stored webhook events are handled by processes of their own, started and watched by the
+# master (FUNDBOT_HANDLER_PROCESSES; 0 handles them on a thread inside each worker instead).
+# A handler thread inside a worker fought its request threads for the interpreter lock:
+# bench/webhook_bench.py on 2 cores, PostgreSQL 421-431 events/s with a thread in each of 3
+# workers, 450-470 with 2 handler processes beside 2 workers (server CPU per event 3.0 -> 2.7
+# ms); SQLite 436-474 -> 517-521 with one. SQLite has one writer: a second handler process
+# (or thread) only waits for it.
+def _default_handler_processes() -> int:
+    database = os.environ.get("DATABASE_URL", "")
+    if not database or database.startswith("sqlite"):
+        return 1
+    return multiprocessing.cpu_count()
+
+
+handler_processes = int(os.environ.get("FUNDBOT_HANDLER_PROCESSES") or _default_handler_processes())
+
+
 def _default_workers() -> int:
-    """One process per core, plus one to work while another waits on the database."""
-    # Measured with bench/webhook_bench.py on 2 cores: 3 workers beat 2 and 5 on SQLite (its
-    # single writer lock makes extra processes queue) and on PostgreSQL alike.
-    return multiprocessing.cpu_count() + 1
+    """One process per core (plus one while they also handle events)."""
+    # Measured with bench/webhook_bench.py on 2 cores: with handler processes, 2 workers
+    # answered as many webhooks as 3 at less CPU; with handling inside the workers, 3 beat 2
+    # and 5 on both engines.
+    cores = multiprocessing.cpu_count()
+    return cores if handler_processes > 0 else cores + 1
 
 
 workers = int(os.environ.get("GUNICORN_WORKERS") or _default_workers())
@@ -45,20 +64,41 @@ loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
 proc_name = "fundbot-web"
 
 
-# Handler threads per worker. Every worker handles, and handling is CPU work that a second
-# thread of the same process only contends for (the GIL): bench/webhook_bench.py, six runs in
-# pairs on 2 cores, each engine faster with one (SQLite 168-234 against 158-213 events/s,
-# PostgreSQL 218-272 against 181-245), at less CPU per event. A lone process (`fundbot
-# serve`) keeps the pool's own default of two, so one slow reply does not stop its handling.
+# With handlers in workers: one thread each. Handling is CPU work that a second thread of
+# the same process only contends for (six runs in pairs: each engine faster with one).
 HANDLER_THREADS_PER_WORKER = 1
 
 
-def post_worker_init(worker):
-    """Start the worker's handler pool: stored webhook events are handled on its own bounded
-    threads (FUNDBOT_HANDLER_THREADS, default 1 here), never on the threads that answer LINE."""
-    app = worker.wsgi
-    if "fundbot" in getattr(app, "extensions", {}):
-        from bot.handler_pool import start_pool
+def when_ready(server):
+    """Start the handler processes once the master is up."""
+    if handler_processes > 0:
+        from bot.handler_process import Supervisor
 
-        threads = os.environ.get("FUNDBOT_HANDLER_THREADS") or HANDLER_THREADS_PER_WORKER
-        start_pool(app, int(threads))
+        server.fundbot_handlers = Supervisor(handler_processes).start()
+
+
+def on_exit(server):
+    """Stop the handler processes with the server (each finishes its batch first)."""
+    handlers = getattr(server, "fundbot_handlers", None)
+    if handlers is not None:
+        handlers.stop()
+
+
+def post_worker_init(worker):
+    """Connect the worker's webhook to the handling: it wakes a handler process when it
+    stored events (or, without handler processes, starts the worker's own handler thread:
+    FUNDBOT_HANDLER_THREADS, default 1 here). Never on the threads that answer LINE."""
+    app = worker.wsgi
+    if "fundbot" not in getattr(app, "extensions", {}):
+        return
+    if handler_processes > 0:
+        from bot.handler_wakeup import Waker, wakeup_folder
+        from bot.webhook import POOL
+
+        runtime = app.extensions["fundbot"]
+        app.extensions[POOL] = Waker(wakeup_folder(runtime.settings.instance_path))
+        return
+    from bot.handler_pool import start_pool
+
+    threads = os.environ.get("FUNDBOT_HANDLER_THREADS") or HANDLER_THREADS_PER_WORKER
+    start_pool(app, int(threads))

@@ -1,4 +1,7 @@
-"""The handler pool: a few threads per web process that handle stored webhook events.
+"""The handler pool: threads that handle stored webhook events.
+
+Under gunicorn they run in handler processes of their own (bot/handler_process.py); `fundbot
+serve` runs them inside its one web process.
 
 The webhook only stores events and wakes the pool; the pool's threads take pending events
 from the database one at a time (bot.inbound.handle_next: oldest first, a user's events in

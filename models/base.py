@@ -175,16 +175,16 @@ class Database:
 
 
 def _make_engine(url: str, **options: Any) -> Engine:
-    # The connection used last is handed out next: a process's few busy threads keep reusing
-    # the same warm connections (their server-side prepared statements and plans) instead of
-    # cycling through the whole pool and warming each.
-    options.setdefault("pool_use_lifo", True)
     if url.startswith("sqlite"):
         _make_parent_folder(url)
         options.setdefault("connect_args", {"timeout": 30, "check_same_thread": False})
         engine = create_engine(url, **options)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
+    # The connection used last is handed out next: a process's few busy threads keep reusing
+    # the same warm connections (their server-side prepared statements and plans) instead of
+    # cycling through the whole pool and warming each.
+    options.setdefault("pool_use_lifo", True)
     engine = create_engine(url, **options)
     if url.startswith("postgresql+psycopg"):
         _let_psycopg_keep_long_statements()
