@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from functools import cache
 
-from sqlalchemy import and_, bindparam, exists, func, literal, or_, select, update
+from sqlalchemy import and_, bindparam, exists, func, literal, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -420,13 +420,12 @@ def _claim_batch_statement(dialect: str):
         .prefix_with("MATERIALIZED")
     )
     earlier = _TABLE.alias("earlier")
+    # A row comparison, so the index on (user_id, timestamp, id) reads only the earlier
+    # entries (an OR of the two cases was a filter over all of the user's entries).
     earlier_pending = exists().where(
         earlier.c.user_id == window.c.user_id,
         is_pending(earlier),
-        or_(
-            earlier.c.timestamp < window.c.timestamp,
-            and_(earlier.c.timestamp == window.c.timestamp, earlier.c.id < window.c.id),
-        ),
+        tuple_(earlier.c.timestamp, earlier.c.id) < tuple_(window.c.timestamp, window.c.id),
     )
     user_lock = func.pg_try_advisory_xact_lock(
         literal(USER_LOCK_CLASS), func.hashtext(window.c.user_id)
