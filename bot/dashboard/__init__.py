@@ -20,6 +20,13 @@ __all__ = ["init_app", "simulator_login_check"]
 class _SessionInterface(SecureCookieSessionInterface):
     """Flask's signed cookie sessions, marked Secure whenever the request came over HTTPS."""
 
+    def open_session(self, app: Flask, request):
+        # A request without our cookie (every webhook from LINE) gets an empty session
+        # without building the cookie signer first.
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
+
     def get_cookie_secure(self, app: Flask) -> bool:
         forced = bool(app.config.get("SESSION_COOKIE_SECURE"))
         return forced or (has_request_context() and request.is_secure)
