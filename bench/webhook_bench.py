@@ -246,6 +246,7 @@ def start_gunicorn(
     workers: int | None,
     config: Path,
     app: str = "bot.wsgi:app",
+    handler_processes: int | None = None,
 ) -> tuple:
     """gunicorn serving `app` against `url`; (process, port) once it is healthy."""
     port = free_port()
@@ -264,6 +265,8 @@ def start_gunicorn(
     }
     if workers:
         env["GUNICORN_WORKERS"] = str(workers)
+    if handler_processes is not None:
+        env["FUNDBOT_HANDLER_PROCESSES"] = str(handler_processes)
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", str(config), app],
         cwd=ROOT,
@@ -283,6 +286,25 @@ def start_gunicorn(
         time.sleep(0.2)
     process.kill()
     raise RuntimeError("gunicorn did not become healthy within 30 s")
+
+
+def _web_workers(master: int) -> int | None:
+    """How many gunicorn workers a master runs (its handler processes not counted)."""
+    processes = _processes()
+    if processes is None:
+        return None
+    count = 0
+    for pid, (parent, _name, _cpu) in processes.items():
+        if parent != master:
+            continue
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+                arguments = cmdline.read().split(b"\0")
+        except OSError:
+            continue
+        if b"bot.handler_process" not in arguments:
+            count += 1
+    return count or None
 
 
 def stop(process: subprocess.Popen) -> None:
@@ -557,12 +579,21 @@ def run(kind: str, args: argparse.Namespace) -> tuple[Figures, Burst | None, Fig
             bodies, per_body = (int(n) for n in args.burst.lower().split("x"))
             bursting = burst(port, line_port, user_ids, bodies, per_body)
             print(bursting.report(), flush=True)
+        web_workers = _web_workers(app.pid)
         stop(app)
         app = None
         echo = None
         if not args.no_echo:
+            # As many web workers (and threads) as fundbot's server had; the echo bot has
+            # nothing stored to handle, so no handler processes.
             app, port = start_gunicorn(
-                url, line_port, workdir, args.workers, args.gunicorn_config, "bench.echo_bot:app"
+                url,
+                line_port,
+                workdir,
+                web_workers,
+                args.gunicorn_config,
+                "bench.echo_bot:app",
+                handler_processes=0,
             )
             post_events(port, user_ids, warm, args.concurrency, args.max_seconds)
             wait_for_replies(line_port, warm, 30)
