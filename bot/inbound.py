@@ -227,7 +227,7 @@ def handle_next(runtime: Runtime, messenger, answers: Answers, *, router=None) -
     pending or being handled elsewhere, so a user's events are handled in order even with
     many handlers. Returns the pushes queued, or None when there was nothing to take.
     """
-    from handlers.context import ChatContext, send_all_replies
+    from handlers.context import ChatContext, SenderRows, send_all_replies
     from handlers.router import default_router
 
     router = router or default_router()
@@ -241,8 +241,11 @@ def handle_next(runtime: Runtime, messenger, answers: Answers, *, router=None) -
                 return None
             ids = [event_id for event_id, _event in claimed]
             handled = []
+            senders = SenderRows(session, [event for _event_id, event in claimed])
             for event_id, event in claimed:
-                ctx = ChatContext.build(session, runtime, messenger, event, now=utcnow())
+                ctx = ChatContext.build(
+                    session, runtime, messenger, event, now=utcnow(), senders=senders
+                )
                 state = _dispatch(ctx, router)
                 handled.append((event_id, state, ctx))
             # The batch's answers in one statement, in the transaction that marks it handled.

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import lru_cache
 
-from sqlalchemy import String, and_, bindparam, select
+from sqlalchemy import String, and_, bindparam, select, union_all
 from sqlalchemy.orm import Session
 
 from bot.line import messages as line_messages
 from bot.line.messenger import ReplyDraft
 from bot.runtime import Runtime
 from models.audit import Actor
+from models.base import session_writes
 from models.borrower import Borrower
 from models.chat_state import ChatState, held_row, pending, pending_in
 from models.inbound import event_key
@@ -67,12 +69,21 @@ class ChatContext:
 
     @classmethod
     def build(
-        cls, session: Session, runtime: Runtime, messenger, event: dict, *, now: datetime
+        cls,
+        session: Session,
+        runtime: Runtime,
+        messenger,
+        event: dict,
+        *,
+        now: datetime,
+        senders: SenderRows | None = None,
     ) -> ChatContext:
-        """A context for `event`, with the sender's borrower/staff record and language."""
+        """A context for `event`, with the sender's borrower/staff record and language (from
+        `senders`, the batch's, when they still hold)."""
         ctx = cls(session=session, runtime=runtime, messenger=messenger, event=event, now=now)
         if ctx.user_id:
-            ctx.borrower, ctx.staff, ctx.chat_state = _sender_rows(session, ctx.user_id)
+            rows = senders.take(ctx.user_id) if senders is not None else None
+            ctx.borrower, ctx.staff, ctx.chat_state = rows or _sender_rows(session, ctx.user_id)
             ctx.sender_loaded = True
         ctx.locale = ctx._resolve_locale()
         return ctx
@@ -235,6 +246,61 @@ def send_all_replies(contexts: list[ChatContext]) -> None:
             ctx.queued += 1
 
 
+class SenderRows:
+    """The senders' rows of a handling batch, read in one statement before its first event.
+
+    A user's rows serve that user's first event of the batch only, and only while the session
+    has written nothing since they were read (a handler may link an account or open someone
+    else's conversation); otherwise the sender is read again, as a lone event's is.
+    """
+
+    def __init__(self, session: Session, events: list[dict]) -> None:
+        wanted = sorted({user_id for event in events if (user_id := sender_of(event))})
+        self._session = session
+        self._rows = _batch_sender_rows(session, wanted) if len(wanted) > 1 else {}
+        self._writes = session_writes(session)
+
+    def take(self, user_id: str):
+        """(borrower, staff, chat_state) as read for the batch, or None: read them again."""
+        rows = self._rows.pop(user_id, None)
+        session = self._session
+        if rows is None or session_writes(session) != self._writes:
+            return None
+        if session.new or session.dirty or session.deleted:
+            return None
+        return rows
+
+
+def sender_of(event: dict) -> str | None:
+    """The LINE user who sent `event`, if the event says."""
+    source = event.get("source")
+    user_id = source.get("userId") if isinstance(source, dict) else None
+    return user_id if isinstance(user_id, str) and user_id else None
+
+
+def _batch_sender_rows(session: Session, user_ids: list[str]) -> dict[str, tuple]:
+    statement = _batch_sender_rows_statement(len(user_ids))
+    parameters = {f"user_{n}": user_id for n, user_id in enumerate(user_ids)}
+    found: dict[str, tuple] = {}
+    repeated = set()
+    for row in session.execute(statement, parameters):
+        if row[0] in found:
+            repeated.add(row[0])  # two records for one LINE user: the lone read says so
+        found[row[0]] = (row[1], row[2], row[3])
+    for user_id in repeated:
+        del found[user_id]
+    return found
+
+
+@lru_cache(maxsize=32)
+def _batch_sender_rows_statement(count: int):
+    # Built once per batch size, the users as bound parameters, as the one-user statement.
+    users = union_all(
+        *(select(bindparam(f"user_{n}", type_=String).label("user_id")) for n in range(count))
+    ).subquery()
+    return _joined_sender_rows(users.c.user_id, users)
+
+
 def _sender_rows(
     session: Session, user_id: str
 ) -> tuple[Borrower | None, Staff | None, ChatState | None]:
@@ -250,12 +316,23 @@ def _sender_rows(
 def _sender_rows_statement():
     # Built once, with the user as a bound parameter: building it costs more than running it.
     sender = select(bindparam("user_id", type_=String).label("user_id")).subquery()
+    return _joined_sender_rows(None, sender)
+
+
+def _joined_sender_rows(user_column, senders):
+    """Each sender's borrower, active staff and chat_state rows (outer joins: any may lack)."""
+    user_id = senders.c.user_id
+    columns = (
+        (Borrower, Staff, ChatState)
+        if user_column is None
+        else (user_column, Borrower, Staff, ChatState)
+    )
     return (
-        select(Borrower, Staff, ChatState)
-        .select_from(sender)
-        .outerjoin(Borrower, Borrower.line_user_id == sender.c.user_id)
-        .outerjoin(Staff, and_(Staff.line_user_id == sender.c.user_id, Staff.active.is_(True)))
-        .outerjoin(ChatState, ChatState.line_user_id == sender.c.user_id)
+        select(*columns)
+        .select_from(senders)
+        .outerjoin(Borrower, Borrower.line_user_id == user_id)
+        .outerjoin(Staff, and_(Staff.line_user_id == user_id, Staff.active.is_(True)))
+        .outerjoin(ChatState, ChatState.line_user_id == user_id)
     )
 
 

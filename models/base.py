@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import BigInteger, DateTime, Integer, MetaData, create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DisconnectionError
-from sqlalchemy.orm import DeclarativeBase, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from models.errors import DomainError
@@ -112,6 +112,27 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# How many times a session has written (flushed ORM changes, run ORM DML), so that rows read
+# earlier in a transaction can be trusted only while nothing was written since.
+_WRITES = "fundbot_writes"
+
+
+@event.listens_for(Session, "after_flush")
+def _count_flush(session: Session, _flush_context: Any) -> None:
+    session.info[_WRITES] = session.info.get(_WRITES, 0) + 1
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _count_dml(state: Any) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info[_WRITES] = state.session.info.get(_WRITES, 0) + 1
+
+
+def session_writes(session: Session) -> int:
+    """A count that grows whenever `session` writes (its pending changes not included)."""
+    return session.info.get(_WRITES, 0)
 
 
 class Database:
