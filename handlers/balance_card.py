@@ -68,7 +68,12 @@ def balance_facts(ctx: ChatContext) -> list[CardFacts]:
     if not rows:
         return []
     parameters = {"ids": [row.contract_id for row in rows], "today": ctx.today}
-    extras = {extra.id: extra for extra in ctx.session.execute(_CARD_EXTRAS, parameters)}
+    # Plain columns: run on the connection (as the arrears are), without the ORM's execution
+    # path, once what the session holds is written.
+    ctx.session.flush()
+    extras = {
+        extra.id: extra for extra in ctx.session.connection().execute(_CARD_EXTRAS, parameters)
+    }
     facts = []
     for row in rows:
         extra = extras[row.contract_id]
