@@ -20,7 +20,7 @@ from functools import cache
 
 from sqlalchemy import and_, bindparam, exists, func, literal, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from bot.errors import UserError, explain
 from bot.i18n import _, use_locale
@@ -83,10 +83,16 @@ def ingest(db: Database, events: Iterable[object], *, received_at: datetime) -> 
 def _insert(db: Database, statement, rows: list[dict]) -> list[tuple[int, int, str]]:
     new = []
     if len(rows) == 1 and not db.is_sqlite:
-        # One statement is its own transaction: no BEGIN and COMMIT round trips on PostgreSQL.
-        with db.engine.connect() as connection:
-            auto = connection.execution_options(isolation_level="AUTOCOMMIT")
-            return _insert_rows(auto, statement, rows, new)
+        # One statement is its own transaction: no BEGIN and COMMIT round trips on PostgreSQL,
+        # on the thread's own autocommit connection. The insert skips an event stored
+        # already, so one that met a dead connection is simply tried again on a fresh one.
+        try:
+            return _insert_rows(db.autocommit_connection(), statement, rows, new)
+        except DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise
+            log.warning("the webhook's connection was dead: storing on a fresh one")
+            return _insert_rows(db.autocommit_connection(), statement, rows, [])
     # The webhook's answer waits for this insert: on SQLite it asks for the write lock every
     # half millisecond instead of sleeping behind the handlers' transactions.
     with db.write_connection(poll=WEBHOOK_POLL) as connection:

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import BigInteger, DateTime, Integer, MetaData, create_engine, event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -145,6 +146,11 @@ class Database:
         self.writers = (
             WriterQueue.for_database(self.engine.url.database) if self.is_sqlite else None
         )
+        # Each thread's own autocommit connection (`autocommit_connection`), and all of them,
+        # to close on dispose.
+        self._own = threading.local()
+        self._owned: list[Connection] = []
+        self._owned_lock = threading.Lock()
 
     @property
     def is_sqlite(self) -> bool:
@@ -190,9 +196,43 @@ class Database:
             with connection.begin():
                 yield connection
 
+    def autocommit_connection(self) -> Connection:
+        """This thread's own connection in autocommit mode, kept from one call to the next.
+
+        For a write that is one statement, its own transaction (the webhook's insert): taking
+        a connection from the pool and switching it to autocommit and back for each cost as
+        much CPU as the insert itself. A connection found dead is replaced at the next call;
+        `dispose` closes them all.
+        """
+        connection = getattr(self._own, "autocommit", None)
+        if connection is not None and not connection.closed and not connection.invalidated:
+            return connection
+        if connection is not None:
+            self._forget(connection)
+        connection = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        self._own.autocommit = connection
+        with self._owned_lock:
+            self._owned.append(connection)
+        return connection
+
+    def _forget(self, connection: Connection) -> None:
+        with self._owned_lock:
+            if connection in self._owned:
+                self._owned.remove(connection)
+        _close_quietly(connection)
+
     def dispose(self) -> None:
-        """Close every pooled connection."""
+        """Close every pooled connection (and the threads' own)."""
+        with self._owned_lock:
+            owned, self._owned = self._owned, []
+        for connection in owned:
+            _close_quietly(connection)
         self.engine.dispose()
+
+
+def _close_quietly(connection: Connection) -> None:
+    with suppress(Exception):  # a dead connection may fail to close: it is gone either way
+        connection.close()
 
 
 def _make_engine(url: str, **options: Any) -> Engine:

@@ -41,3 +41,27 @@ def test_a_connection_killed_while_idle_is_replaced(pg, monkeypatch):
     _kill(first)
     monkeypatch.setattr(base, "PING_AFTER_IDLE", 0.0)
     assert _backend_pid(pg) != first  # the ping found it dead; a fresh one answered
+
+
+def test_the_webhook_stores_on_a_fresh_connection_when_its_own_was_killed(_postgresql_db):
+    """Each web thread keeps one autocommit connection for its inserts; killed, it is replaced
+    and the event stored all the same (the insert skips an event already stored)."""
+    from sqlalchemy import select
+
+    from bot.inbound import ingest
+    from bot.line.events import text_event
+    from models.inbound import InboundEvent
+
+    pg = Database(PG_URL)  # the schema is the test database's; a pool of the default size
+    first = ingest(pg, [text_event(f"U{1:032x}", "ยอด")], received_at=base.utcnow())
+    held = pg.autocommit_connection()
+    _kill(held.execute(text("select pg_backend_pid()")).scalar_one())
+
+    second = ingest(pg, [text_event(f"U{2:032x}", "ยอด")], received_at=base.utcnow())
+
+    assert pg.autocommit_connection() is not held
+    with pg.session() as session:
+        stored = set(session.scalars(select(InboundEvent.id)))
+    assert set(first + second) <= stored and len(second) == 1
+    pg.dispose()
+    assert pg.autocommit_connection() is not held  # dispose closed them; a new one is made
