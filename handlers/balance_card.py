@@ -13,19 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Date, bindparam, func, select
-
 from bot.i18n import _, format_date, format_money
 from bot.line import messages as line_messages
 from handlers.context import ChatContext
 from handlers.texts import fund_display_name
-from models.area import Area
-from models.arrears import ContractArrears, contract_arrears
-from models.contract import Contract
-from models.fund import Fund
-from models.relief import ReliefMeasure
-from models.staff import Staff
-from models.types import ReliefKind
+from models.arrears import ContractArrears, borrower_arrears_with_facts
+from models.types import FundKind
 
 PAY_NOW = "pay_now"
 SEND_SLIP = "send_slip"
@@ -62,69 +55,23 @@ class CardFacts:
 
 
 def balance_facts(ctx: ChatContext) -> list[CardFacts]:
-    """The debtor's contracts as of today, with what their cards need (two queries in all)."""
+    """The debtor's contracts as of today, with what their cards need (one query)."""
     # The debtor's own contracts only: the borrower id is the scope (area scopes are staff's).
-    rows = contract_arrears(ctx.session, ctx.today, scope=None, borrower_id=ctx.borrower.id)
-    if not rows:
-        return []
-    parameters = {"ids": [row.contract_id for row in rows], "today": ctx.today}
-    # Plain columns: run on the connection (as the arrears are), without the ORM's execution
-    # path, once what the session holds is written.
-    ctx.session.flush()
-    extras = {
-        extra.id: extra for extra in ctx.session.connection().execute(_CARD_EXTRAS, parameters)
-    }
+    ctx.session.flush()  # the statement runs on the connection: what the session holds first
     facts = []
-    for row in rows:
-        extra = extras[row.contract_id]
+    for row, extra in borrower_arrears_with_facts(ctx.session, ctx.today, ctx.borrower.id):
         officer = None
         if extra.officer_id is not None and extra.officer_active:
             officer = Officer(extra.officer_id, extra.officer_name, extra.officer_phone)
         facts.append(
             CardFacts(
                 row=row,
-                fund_name=fund_display_name(extra.fund_kind, extra.village_no, extra.area_name),
+                fund_name=fund_display_name(FundKind(row.fund), extra.village_no, extra.area_name),
                 officer=officer,
                 moratorium_until=extra.moratorium_until,
             )
         )
     return facts
-
-
-def _card_extras_statement():
-    """Per contract: its fund's kind and area, its officer, and the end of a moratorium in
-    force today (the latest, should two overlap). Built once: it runs for every `ยอด`."""
-    today = bindparam("today", type_=Date)
-    moratorium_until = (
-        select(func.max(ReliefMeasure.end_date))
-        .where(
-            ReliefMeasure.contract_id == Contract.id,
-            ReliefMeasure.kind == ReliefKind.MORATORIUM,
-            ReliefMeasure.start_date <= today,
-            ReliefMeasure.end_date >= today,
-        )
-        .scalar_subquery()
-    )
-    return (
-        select(
-            Contract.id,
-            Fund.kind.label("fund_kind"),
-            Area.village_no,
-            Area.name.label("area_name"),
-            Staff.id.label("officer_id"),
-            Staff.name.label("officer_name"),
-            Staff.phone.label("officer_phone"),
-            Staff.active.label("officer_active"),
-            moratorium_until.label("moratorium_until"),
-        )
-        .join(Fund, Fund.id == Contract.fund_id)
-        .join(Area, Area.id == Fund.area_id)
-        .outerjoin(Staff, Staff.id == Contract.officer_id)
-        .where(Contract.id.in_(bindparam("ids", expanding=True)))
-    )
-
-
-_CARD_EXTRAS = _card_extras_statement()
 
 
 def balance_message(ctx: ChatContext, facts: list[CardFacts]) -> dict:

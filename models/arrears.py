@@ -87,6 +87,7 @@ from models.contract import Contract, Installment
 from models.fund import Fund
 from models.payment import Allocation
 from models.relief import ReliefMeasure
+from models.staff import Staff
 from models.types import AreaLevel, FundKind, ReliefKind
 
 AGING_BUCKETS = ("current", "1-30", "31-60", "61-90", "91-180", "181-365", "365+")
@@ -315,6 +316,65 @@ def _contract_query(filters: list, path: str, *, named: bool):
 def _one_borrower_query(path: str):
     """The statement for one debtor's contracts (the chat balance), built once per process."""
     return _contract_query([Contract.borrower_id == bindparam("borrower_id")], path, named=True)
+
+
+class ContractFacts(NamedTuple):
+    """What shows a contract to its debtor beside its arrears: its fund's village, its
+    officer, and the end of a moratorium in force on the day (the latest, should two overlap)."""
+
+    village_no: int | None
+    area_name: str
+    officer_id: int | None
+    officer_name: str | None
+    officer_phone: str | None
+    officer_active: bool | None
+    moratorium_until: date | None
+
+
+def borrower_arrears_with_facts(
+    session: Session, as_of: date, borrower_id: int
+) -> list[tuple[ContractArrears, ContractFacts]]:
+    """One debtor's contracts as `contract_arrears(borrower_id=...)` gives them, each with its
+    ContractFacts, in one statement (it answers every `ยอด`)."""
+    path = _resolve(session, as_of, AUTO, narrow=True)
+    params = {"borrower_id": borrower_id, "facts_day": as_of, **_date_params(as_of)}
+    result = _run(session.connection(), _one_borrower_facts_query(path), params, wide=False)
+    if not result:
+        return []
+    width = len(ContractArrears._fields) - 1  # the next due date and amount share a column
+    rows = _contract_rows([row[:width] for row in result], (as_of - _EPOCH).days, None, None)
+    facts = {row[0]: ContractFacts(*row[width:]) for row in result}
+    return [(row, facts[row.contract_id]) for row in _in_order(rows)]
+
+
+@cache
+def _one_borrower_facts_query(path: str):
+    day = bindparam("facts_day", type_=Date)
+    fund_area = aliased(Area, name="fund_area")
+    moratorium_until = (
+        select(func.max(ReliefMeasure.end_date))
+        .where(
+            ReliefMeasure.contract_id == Contract.id,
+            ReliefMeasure.kind == ReliefKind.MORATORIUM,
+            ReliefMeasure.start_date <= day,
+            ReliefMeasure.end_date >= day,
+        )
+        .scalar_subquery()
+    )
+    return (
+        _one_borrower_query(path)
+        .add_columns(
+            fund_area.village_no,
+            fund_area.name,
+            Staff.id,
+            Staff.name,
+            Staff.phone,
+            Staff.active,
+            moratorium_until,
+        )
+        .join(fund_area, fund_area.id == Fund.area_id)
+        .outerjoin(Staff, Staff.id == Contract.officer_id)
+    )
 
 
 def area_arrears(
