@@ -167,6 +167,12 @@ class ChatContext:
         return str(self.message.get("text") or "")
 
     @property
+    def typed_text(self) -> str:
+        """The text exactly as typed, even once understood as a command: a yes that changes
+        something must be a yes, not a thumbs-up or a dot read as "โอเค"."""
+        return str(self.message.get("text") or "")
+
+    @property
     def text(self) -> str:
         """The text normalised for matching commands."""
         return normalize_text(self.raw_text)

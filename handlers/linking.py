@@ -191,15 +191,21 @@ def _confirm_question(ctx: ChatContext) -> dict:
     )
 
 
-def _yes_or_no(ctx: ChatContext, _data: dict) -> bool:
-    return intents.is_yes(ctx.raw_text) or intents.is_no(ctx.raw_text)
+def _an_answer(ctx: ChatContext, _data: dict) -> bool:
+    """A yes or a no as typed, or a mere "okay" (an emoji, a dot, a stray character are read
+    as one), which is asked again: only a typed yes unlinks anyone."""
+    typed = ctx.typed_text
+    return intents.is_yes(typed) or intents.is_no(typed) or intents.intent_of(typed) == intents.ACK
 
 
 def confirmed(ctx: ChatContext, _data: dict) -> str:
-    """The answer: yes unlinks, no keeps things as they are."""
-    if intents.is_no(ctx.raw_text):
+    """The answer: yes unlinks, no keeps things as they are, anything else asks again."""
+    if intents.is_no(ctx.typed_text):
         ctx.reply(_("All right, your LINE account stays linked."))
         return END
+    if not intents.is_yes(ctx.typed_text):
+        ctx.reply(_confirm_question(ctx))
+        return "confirm"
     unlink(ctx)
     return END
 
@@ -215,7 +221,7 @@ UNLINKING = Conversation(
         "confirm": State(
             step=confirmed,
             reprompt=lambda ctx, _data: _confirm_question(ctx),
-            accepts=_yes_or_no,
+            accepts=_an_answer,
         )
     },
     expired=unlinking_expired,

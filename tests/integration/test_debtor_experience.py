@@ -334,6 +334,18 @@ def test_unlinking_with_yes(db, chat, debtor):
         assert s.get(Borrower, debtor.id).line_user_id is None
 
 
+def test_unlinking_takes_only_a_typed_yes(db, chat, debtor):
+    """An emoji, a dot or a stray character reads as "โอเค" elsewhere; here it asks again."""
+    question = chat.say("Udebtor", "เลิกผูกบัญชี").text
+    for stray in ("👍", "...", "\x94"):
+        assert chat.say("Udebtor", stray).text == question
+    with db.session() as s:
+        assert s.get(Borrower, debtor.id).line_user_id == "Udebtor"
+    chat.say("Udebtor", "ใช่")
+    with db.session() as s:
+        assert s.get(Borrower, debtor.id).line_user_id is None
+
+
 # ---------------------------------------------------------------------- every answer
 
 
@@ -350,6 +362,9 @@ def test_unlinking_with_yes(db, chat, debtor):
     )
 )
 def test_every_reply_to_a_linked_debtor_has_quick_replies(chat, debtor, text):
+    # The examples share the debtor: one may have unlinked her ("เลิกผูกบัญชี", then "ใช่").
+    with chat.runtime.db.session() as s:
+        s.get(Borrower, debtor.id).line_user_id = "Udebtor"
     sent = chat.say("Udebtor", text)
     if sent.messages:
         assert sent.replies.messages[-1].get("quickReply", {}).get("items"), sent.messages
