@@ -93,8 +93,9 @@ def _insert(db: Database, statement, rows: list[dict]) -> list[tuple[int, int, s
                 raise
             log.warning("the webhook's connection was dead: storing on a fresh one")
             return _insert_rows(db.autocommit_connection(), statement, rows, [])
-    # The webhook's answer waits for this insert: on SQLite it asks for the write lock every
-    # half millisecond instead of sleeping behind the handlers' transactions.
+    # The webhook's answer waits for this insert: on SQLite it waits in the writers' line
+    # (models/sqlite_writers.py), asking every half millisecond should an outside writer hold
+    # the lock.
     with db.write_connection(poll=WEBHOOK_POLL) as connection:
         return _insert_rows(connection, statement, rows, new)
 
@@ -379,7 +380,6 @@ def _in_time_order(db: Database, ids: list[int]) -> list[int]:
 # per-event work of building them and computing their cache keys: Core on the table, as the
 # ORM adds nothing here.
 _TABLE = InboundEvent.__table__
-_TIME = _TABLE.c.claimed_at.type
 # An event is claimed by its handling transaction (a row lock on PostgreSQL, the write lock
 # on SQLite) and marked handled when it commits: it is pending until then, to everyone else,
 # and pending again if the transaction dies. No state is written for the claim itself: each

@@ -164,7 +164,7 @@ class ChatContext:
         """The text as typed (or the command it was understood as, once understood)."""
         if self.understood is not None:
             return self.understood
-        return str(self.message.get("text") or "")
+        return self.typed_text
 
     @property
     def typed_text(self) -> str:
@@ -285,26 +285,16 @@ def sender_of(event: dict) -> str | None:
 
 
 def _batch_sender_rows(session: Session, user_ids: list[str]) -> dict[str, tuple]:
-    statement = _batch_sender_rows_statement(len(user_ids))
     parameters = {f"user_{n}": user_id for n, user_id in enumerate(user_ids)}
     found: dict[str, tuple] = {}
     repeated = set()
-    for row in session.execute(statement, parameters):
+    for row in session.execute(_senders_statement(len(user_ids)), parameters):
         if row[0] in found:
             repeated.add(row[0])  # two records for one LINE user: the lone read says so
         found[row[0]] = (row[1], row[2], row[3])
     for user_id in repeated:
         del found[user_id]
     return found
-
-
-@lru_cache(maxsize=32)
-def _batch_sender_rows_statement(count: int):
-    # Built once per batch size, the users as bound parameters, as the one-user statement.
-    users = union_all(
-        *(select(bindparam(f"user_{n}", type_=String).label("user_id")) for n in range(count))
-    ).subquery()
-    return _joined_sender_rows(users.c.user_id, users)
 
 
 def _sender_rows(
@@ -315,34 +305,26 @@ def _sender_rows(
     One query instead of three: it runs for every event, and the router's first handlers
     need the chat_state row for every linked debtor's message anyway.
     """
-    row = session.execute(_SENDER_ROWS, {"user_id": user_id}).one()
-    return row[0], row[1], row[2]
+    row = session.execute(_senders_statement(1), {"user_0": user_id}).one()
+    return row[1], row[2], row[3]
 
 
-def _sender_rows_statement():
-    # Built once, with the user as a bound parameter: building it costs more than running it.
-    sender = select(bindparam("user_id", type_=String).label("user_id")).subquery()
-    return _joined_sender_rows(None, sender)
-
-
-def _joined_sender_rows(user_column, senders):
-    """Each sender's borrower, active staff and chat_state rows (outer joins: any may lack)."""
-    user_id = senders.c.user_id
-    columns = (
-        (Borrower, Staff, ChatState)
-        if user_column is None
-        else (user_column, Borrower, Staff, ChatState)
-    )
+@lru_cache(maxsize=32)
+def _senders_statement(count: int):
+    """Each of `count` users (bound as user_0...) with their borrower, active staff and
+    chat_state rows (outer joins: any may lack). Built once per count: building it costs
+    more than running it."""
+    users = union_all(
+        *(select(bindparam(f"user_{n}", type_=String).label("user_id")) for n in range(count))
+    ).subquery()
+    user_id = users.c.user_id
     return (
-        select(*columns)
-        .select_from(senders)
+        select(user_id, Borrower, Staff, ChatState)
+        .select_from(users)
         .outerjoin(Borrower, Borrower.line_user_id == user_id)
         .outerjoin(Staff, and_(Staff.line_user_id == user_id, Staff.active.is_(True)))
         .outerjoin(ChatState, ChatState.line_user_id == user_id)
     )
-
-
-_SENDER_ROWS = _sender_rows_statement()
 
 
 def _as_message(message: str | dict) -> dict:
